@@ -1,0 +1,139 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "ShopifySync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "shopify-sync", targets: ["shopify-sync"]),
+        .executable(name: "shopify-simulator", targets: ["shopify-simulator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
+    ],
+    targets: [
+        // MARK: - System libraries
+        .systemLibrary(
+            name: "CCurl",
+            pkgConfig: "libcurl",
+            providers: [.apt(["libcurl4-openssl-dev"])]
+        ),
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+
+        // MARK: - Libraries
+        .target(
+            name: "ShopifySyncCore",
+            dependencies: [
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
+        .target(
+            name: "Spool",
+            dependencies: [
+                .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SyncState",
+            dependencies: [
+                "ShopifySyncCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "ShopifyAPI",
+            dependencies: [
+                "CCurl",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Systemd",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "ShopifySync",
+            dependencies: [
+                "ShopifySyncCore",
+                "Spool",
+                "SyncState",
+                "ShopifyAPI",
+                "Systemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .target(
+            name: "ShopifySimulator",
+            dependencies: [
+                "ShopifySyncCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GraphQL", package: "GraphQL"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // MARK: - Executables
+        .executableTarget(
+            name: "shopify-sync",
+            dependencies: [
+                "ShopifySync",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "shopify-simulator",
+            dependencies: [
+                "ShopifySimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "ShopifySyncCore",
+                "ShopifySimulator",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(name: "ShopifySyncCoreTests", dependencies: ["ShopifySyncCore", "TestSupport"]),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
+        .testTarget(name: "SyncStateTests", dependencies: ["SyncState", "TestSupport"]),
+        .testTarget(
+            name: "ShopifyAPITests",
+            dependencies: [
+                "ShopifyAPI", "TestSupport",
+                .product(name: "GraphQL", package: "GraphQL"),
+            ]
+        ),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
+        .testTarget(name: "ShopifySimulatorTests", dependencies: ["ShopifySimulator", "ShopifyAPI", "TestSupport"]),
+        .testTarget(
+            name: "ShopifySyncTests",
+            dependencies: ["ShopifySync", "ShopifySimulator", "TestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,84 @@
+/// Why a line was not sent to a store.
+public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The catalog's `sync=false` excludes the product in that store.
+    case excluded
+    /// The store's `enabled = false`.
+    case storeDisabled = "store_disabled"
+    /// No Shopify inventory item for the SKU (not in the catalog, empty id without lookup, lookup miss or ambiguity).
+    case noInventoryItem = "no_inventory_item"
+    /// A pick or shipment of an order placed in that store: Shopify already took the units.
+    case shopifyOrder = "shopify_order"
+    /// A bulk sync item whose quantity already equals Shopify's.
+    case equal
+}
+
+/// Where one request line goes in one store, or why it does not.
+public enum LineTarget: Sendable, Hashable {
+    /// Send to this item and location.
+    case send(store: String, inventoryItemID: String, locationID: String)
+    /// The catalog has no item id and the store looks SKUs up: resolve it, then send to this location.
+    case lookup(store: String, locationID: String)
+    /// Not sent to `store` (nil when no store knows the SKU).
+    case skip(store: String?, reason: SkipReason)
+
+    public var store: String? {
+        switch self {
+        case .send(let store, _, _), .lookup(let store, _): store
+        case .skip(let store, _): store
+        }
+    }
+}
+
+/// The mapping rules of the contract: store enable flags, product sync flags, SKU to item per store,
+/// location mapping with the default fallback, and the Shopify-order rule for picks and shipments.
+public struct Mapper: Sendable {
+    public var config: SyncConfig
+    public var catalog: Catalog
+
+    public init(config: SyncConfig, catalog: Catalog) {
+        self.config = config
+        self.catalog = catalog
+    }
+
+    /// Every store a movement line goes to, with the reason for each store it does not.
+    ///
+    /// A SKU the catalog does not know yields one `skip(store: nil, .noInventoryItem)`.
+    public func targets(for line: Movement.Line, in movement: Movement) -> [LineTarget] {
+        targets(sku: line.sku, location: line.location, onlyStore: nil) { store in
+            if let order = movement.order, movement.type.consumesOrderStock, order.store == store {
+                return .shopifyOrder
+            }
+            return nil
+        }
+    }
+
+    /// Every store a bulk sync item goes to (only `onlyStore` when the request names one).
+    public func targets(for item: BulkSync.Item, onlyStore: String?) -> [LineTarget] {
+        targets(sku: item.sku, location: item.location, onlyStore: onlyStore) { _ in nil }
+    }
+
+    private func targets(
+        sku: String,
+        location: String?,
+        onlyStore: String?,
+        extraRule: (String) -> SkipReason?
+    ) -> [LineTarget] {
+        let entries = catalog.entries(forSKU: sku).filter { onlyStore == nil || $0.store == onlyStore }
+        guard !entries.isEmpty else { return [.skip(store: onlyStore, reason: .noInventoryItem)] }
+        return entries.map { entry in
+            guard let store = config.stores[entry.store] else {
+                return .skip(store: entry.store, reason: .storeDisabled)
+            }
+            if !store.enabled { return .skip(store: store.name, reason: .storeDisabled) }
+            if !entry.sync { return .skip(store: store.name, reason: .excluded) }
+            if let reason = extraRule(store.name) { return .skip(store: store.name, reason: reason) }
+            let locationID = store.shopifyLocation(for: location)
+            guard let itemID = entry.inventoryItemID else {
+                return store.lookupMissing
+                    ? .lookup(store: store.name, locationID: locationID)
+                    : .skip(store: store.name, reason: .noInventoryItem)
+            }
+            return .send(store: store.name, inventoryItemID: itemID, locationID: locationID)
+        }
+    }
+}

@@ -1,0 +1,188 @@
+import ShopifySyncCore
+
+/// Where a line stands.
+public enum LineState: String, Sendable, Hashable, Codable {
+    /// Waiting to be sent (or in flight, when it belongs to an intent).
+    case pending
+    /// Waiting for its inventory item to be looked up by SKU.
+    case lookup
+    case applied
+    case skipped
+    case failed
+
+    /// Whether the line still has work to do.
+    public var isOpen: Bool { self == .pending || self == .lookup }
+}
+
+/// What a line asks of Shopify.
+public enum LineKind: String, Sendable, Hashable, Codable {
+    /// A delta (`inventoryAdjustQuantities`).
+    case adjust
+    /// An absolute on-hand quantity (`inventorySetQuantities`).
+    case set
+}
+
+/// A request's state in the ledger.
+public enum RequestStatus: String, Sendable, Hashable, Codable {
+    case active, done, failed
+}
+
+/// One line of one request in one store, as stored.
+public struct LineRecord: Sendable, Hashable {
+    public var ref: LineRef
+    public var sku: String
+    public var kind: LineKind
+    public var state: LineState
+    public var reason: String?
+    public var errorCode: String?
+    public var error: String?
+    public var inventoryItem: String?
+    public var location: String?
+    public var shopifyReason: String?
+    public var delta: Int?
+    public var quantity: Int?
+    public var before: Int?
+    public var after: Int?
+    public var generation: Int
+    public var rereads: Int
+    public var intentID: Int64?
+    public var firstAttemptAt: Double?
+
+    public init(
+        ref: LineRef,
+        sku: String,
+        kind: LineKind,
+        state: LineState,
+        reason: String? = nil,
+        inventoryItem: String? = nil,
+        location: String? = nil,
+        shopifyReason: String? = nil,
+        delta: Int? = nil,
+        quantity: Int? = nil
+    ) {
+        self.ref = ref
+        self.sku = sku
+        self.kind = kind
+        self.state = state
+        self.reason = reason
+        self.inventoryItem = inventoryItem
+        self.location = location
+        self.shopifyReason = shopifyReason
+        self.delta = delta
+        self.quantity = quantity
+        self.generation = 0
+        self.rereads = 0
+    }
+}
+
+/// A request as the ledger knows it.
+public struct RequestRecord: Sendable, Hashable {
+    public var id: String
+    public var contentHash: String
+    public var kind: String
+    public var spoolFile: String
+    public var status: RequestStatus
+    public var outcome: String?
+    public var reason: String?
+    public var message: String?
+    /// Free JSON kept with the request (warnings, the hard sync's missing SKUs).
+    public var info: String?
+    public var attempts: Int
+    public var receivedAt: Double
+    public var finishedAt: Double?
+}
+
+/// What the ledger made of a request file that names an id.
+public enum Registration: Sendable, Hashable {
+    /// First seen: its lines were planned and stored.
+    case new
+    /// Seen before in this very file and not finished (a restart after a crash).
+    case resumed
+    /// Seen before, failed, now requeued: its failed lines are open again, its applied lines stay applied.
+    case requeued
+    /// The same id and content was already applied (or is being applied from `existingFile`).
+    case duplicate(existingFile: String)
+    /// The same id with other content.
+    case conflict(existingFile: String)
+}
+
+/// A call written down before it is sent, so that after a crash the same call goes out with the same key.
+public struct StoredIntent: Sendable, Hashable {
+    public var id: Int64
+    public var store: String
+    public var kind: LineKind
+    public var idempotencyKey: String
+    /// The encoded request (JSON), resent unchanged.
+    public var payload: [UInt8]
+    public var attempts: Int
+    public var createdAt: Double
+    public var lastError: String?
+}
+
+/// A change to one line, applied with others in one transaction.
+public struct LineUpdate: Sendable, Hashable {
+    public var ref: LineRef
+    public var state: LineState
+    public var reason: String?
+    public var errorCode: String?
+    public var error: String?
+    public var inventoryItem: String?
+    public var before: Int?
+    public var after: Int?
+    /// Count one more re-read (a stale compare-and-set row goes back to pending).
+    public var countReread: Bool
+
+    public init(
+        ref: LineRef,
+        state: LineState,
+        reason: String? = nil,
+        errorCode: String? = nil,
+        error: String? = nil,
+        inventoryItem: String? = nil,
+        before: Int? = nil,
+        after: Int? = nil,
+        countReread: Bool = false
+    ) {
+        self.ref = ref
+        self.state = state
+        self.reason = reason
+        self.errorCode = errorCode
+        self.error = error
+        self.inventoryItem = inventoryItem
+        self.before = before
+        self.after = after
+        self.countReread = countReread
+    }
+}
+
+/// A store's health, for `status`.
+public struct StoreStateRecord: Sendable, Hashable, Codable {
+    public var store: String
+    /// ok, paused, backoff, disabled.
+    public var state: String
+    public var reason: String?
+    public var lastSuccess: Double?
+    public var lastError: String?
+    public var updatedAt: Double
+}
+
+/// A cached SKU lookup.
+public struct SKUCacheEntry: Sendable, Hashable {
+    public enum Status: String, Sendable, Hashable {
+        case found, missing, ambiguous
+    }
+    public var inventoryItem: String?
+    public var status: Status
+    public var checkedAt: Double
+    public var loggedAt: Double?
+}
+
+/// A file-level event (refused, duplicate, conflict, finished), for `status` and for the durability rule.
+public struct FileEvent: Sendable, Hashable, Codable {
+    public var name: String
+    public var folder: String
+    public var outcome: String
+    public var reason: String?
+    public var message: String?
+    public var at: Double
+}

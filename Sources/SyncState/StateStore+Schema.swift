@@ -1,0 +1,91 @@
+import GRDB
+
+extension StateStore {
+    /// The schema's migrations, applied in order at open; each runs once per database.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE requests (
+                        id TEXT PRIMARY KEY,
+                        content_hash TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        spool_file TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        outcome TEXT,
+                        reason TEXT,
+                        message TEXT,
+                        info TEXT,
+                        attempts INTEGER NOT NULL DEFAULT 1,
+                        received_at REAL NOT NULL,
+                        finished_at REAL
+                    );
+                    CREATE INDEX requests_active ON requests(status) WHERE status = 'active';
+                    CREATE TABLE lines (
+                        request_id TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+                        line INTEGER NOT NULL,
+                        store TEXT NOT NULL,
+                        sku TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        state TEXT NOT NULL,
+                        reason TEXT,
+                        error_code TEXT,
+                        error TEXT,
+                        inventory_item TEXT,
+                        location TEXT,
+                        shopify_reason TEXT,
+                        delta INTEGER,
+                        quantity INTEGER,
+                        before INTEGER,
+                        after INTEGER,
+                        generation INTEGER NOT NULL DEFAULT 0,
+                        rereads INTEGER NOT NULL DEFAULT 0,
+                        intent_id INTEGER,
+                        first_attempt_at REAL,
+                        PRIMARY KEY (request_id, line, store)
+                    );
+                    CREATE INDEX lines_open ON lines(store, kind, state) WHERE state IN ('pending', 'lookup');
+                    CREATE INDEX lines_intent ON lines(intent_id) WHERE intent_id IS NOT NULL;
+                    CREATE TABLE intents (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        store TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        idempotency_key TEXT NOT NULL UNIQUE,
+                        payload BLOB NOT NULL,
+                        created_at REAL NOT NULL,
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        last_error TEXT
+                    );
+                    CREATE TABLE sku_cache (
+                        store TEXT NOT NULL,
+                        sku TEXT NOT NULL,
+                        inventory_item TEXT,
+                        status TEXT NOT NULL,
+                        checked_at REAL NOT NULL,
+                        logged_at REAL,
+                        PRIMARY KEY (store, sku)
+                    );
+                    CREATE TABLE file_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        name TEXT NOT NULL,
+                        folder TEXT NOT NULL,
+                        outcome TEXT NOT NULL,
+                        reason TEXT,
+                        message TEXT,
+                        at REAL NOT NULL
+                    );
+                    CREATE TABLE store_state (
+                        store TEXT PRIMARY KEY,
+                        state TEXT NOT NULL,
+                        reason TEXT,
+                        last_success REAL,
+                        last_error TEXT,
+                        updated_at REAL NOT NULL
+                    );
+                    """
+            )
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,479 @@
+import Foundation
+import GRDB
+import ShopifySyncCore
+
+/// The daemon's durable state in SQLite (WAL): the ledger of applied lines, open work, the intent log,
+/// the SKU cache, file events and store health.
+///
+/// Every method is one transaction. A line is `applied` at most once: a line only becomes applied together
+/// with the deletion of the intent that carried it.
+public final class StateStore: Sendable {
+    private let pool: DatabasePool
+    /// The database file.
+    public let path: String
+
+    /// Opens (creating when missing) the database at `path` and migrates it.
+    public init(path: String, readOnly: Bool = false) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.readonly = readOnly
+        configuration.label = "shopify-sync-state"
+        if !readOnly {
+            let folder = (path as NSString).deletingLastPathComponent
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        if !readOnly {
+            try pool.write { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
+            try Self.migrator.migrate(pool)
+        }
+    }
+
+    // MARK: - Requests
+
+    /// Records a request file that names `id`, planning its lines only when the id is new.
+    ///
+    /// Same id and same content: applied once (``Registration/duplicate(existingFile:)``), resumed, or requeued;
+    /// same id and other content: ``Registration/conflict(existingFile:)``.
+    public func register(
+        id: String,
+        contentHash: String,
+        kind: String,
+        file: String,
+        info: String?,
+        now: Double,
+        plan: @Sendable () -> [LineRecord]
+    ) throws -> Registration {
+        try pool.write { db in
+            if let row = try Row.fetchOne(
+                db,
+                sql: "SELECT content_hash, spool_file, status FROM requests WHERE id = ?",
+                arguments: [id]
+            ) {
+                let hash: String = row["content_hash"]
+                let existingFile: String = row["spool_file"]
+                let status = RequestStatus(rawValue: row["status"]) ?? .active
+                guard hash == contentHash else { return .conflict(existingFile: existingFile) }
+                switch status {
+                case .done:
+                    return .duplicate(existingFile: existingFile)
+                case .active:
+                    return existingFile == file ? .resumed : .duplicate(existingFile: existingFile)
+                case .failed:
+                    try db.execute(
+                        sql: """
+                            UPDATE lines SET state = 'pending', reason = NULL, error_code = NULL, error = NULL,
+                                generation = generation + 1, rereads = 0, first_attempt_at = NULL, intent_id = NULL
+                            WHERE request_id = ? AND state = 'failed'
+                            """,
+                        arguments: [id]
+                    )
+                    try db.execute(
+                        sql: """
+                            UPDATE requests SET status = 'active', spool_file = ?, attempts = attempts + 1,
+                                outcome = NULL, reason = NULL, message = NULL, finished_at = NULL WHERE id = ?
+                            """,
+                        arguments: [file, id]
+                    )
+                    return .requeued
+                }
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO requests (id, content_hash, kind, spool_file, status, info, received_at)
+                    VALUES (?, ?, ?, ?, 'active', ?, ?)
+                    """,
+                arguments: [id, contentHash, kind, file, info, now]
+            )
+            let statement = try db.makeStatement(
+                sql: """
+                    INSERT INTO lines (request_id, line, store, sku, kind, state, reason, inventory_item, location,
+                        shopify_reason, delta, quantity)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
+            for line in plan() {
+                try statement.execute(arguments: [
+                    id, line.ref.line, line.ref.store, line.sku, line.kind.rawValue, line.state.rawValue, line.reason,
+                    line.inventoryItem, line.location, line.shopifyReason, line.delta, line.quantity,
+                ])
+            }
+            return .new
+        }
+    }
+
+    public func request(id: String) throws -> RequestRecord? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map(Self.request)
+        }
+    }
+
+    /// Active requests none of whose lines is still open: ready to be finished.
+    public func completableRequests() throws -> [RequestRecord] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM requests r WHERE r.status = 'active' AND NOT EXISTS (
+                        SELECT 1 FROM lines l WHERE l.request_id = r.id AND l.state IN ('pending', 'lookup'))
+                    ORDER BY r.received_at
+                    """
+            ).map(Self.request)
+        }
+    }
+
+    /// Records a request's outcome; called before its file is moved to done/ or failed/.
+    public func finishRequest(
+        id: String,
+        status: RequestStatus,
+        outcome: String,
+        reason: String?,
+        message: String?,
+        now: Double
+    ) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE requests SET status = ?, outcome = ?, reason = ?, message = ?, finished_at = ?
+                    WHERE id = ?
+                    """,
+                arguments: [status.rawValue, outcome, reason, message, now, id]
+            )
+        }
+    }
+
+    /// Fails every open line of a request (a store gave up) and records why.
+    public func failOpenLines(requestID: String, code: String, message: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    UPDATE lines SET state = 'failed', error_code = ?, error = ?, intent_id = NULL
+                    WHERE request_id = ? AND state IN ('pending', 'lookup')
+                    """,
+                arguments: [code, message, requestID]
+            )
+        }
+    }
+
+    /// Every line of a request, in line then store order.
+    public func lines(requestID: String) throws -> [LineRecord] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM lines WHERE request_id = ? ORDER BY line, store",
+                arguments: [requestID]
+            ).map(Self.line)
+        }
+    }
+
+    // MARK: - Open work
+
+    /// Open lines of one store and kind that no intent carries yet, oldest request first.
+    public func openLines(store: String, kind: LineKind, state: LineState, limit: Int) throws -> [LineRecord] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
+                    WHERE l.store = ? AND l.kind = ? AND l.state = ? AND l.intent_id IS NULL AND r.status = 'active'
+                    ORDER BY r.received_at, l.request_id, l.line LIMIT ?
+                    """,
+                arguments: [store, kind.rawValue, state.rawValue, limit]
+            ).map(Self.line)
+        }
+    }
+
+    /// Open lines of every store, counted by store.
+    public func openLineCounts() throws -> [String: Int] {
+        try pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: "SELECT store, COUNT(*) AS n FROM lines WHERE state IN ('pending', 'lookup') GROUP BY store"
+            ) {
+                counts[row["store"]] = row["n"]
+            }
+            return counts
+        }
+    }
+
+    // MARK: - Intents
+
+    /// Writes a call down before it is sent: its payload, key and member lines, in one transaction.
+    public func createIntent(
+        store: String,
+        kind: LineKind,
+        idempotencyKey: String,
+        payload: [UInt8],
+        members: [LineRef],
+        now: Double
+    ) throws -> StoredIntent {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO intents (store, kind, idempotency_key, payload, created_at) VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [store, kind.rawValue, idempotencyKey, Data(payload), now]
+            )
+            let id = db.lastInsertedRowID
+            let statement = try db.makeStatement(
+                sql: """
+                    UPDATE lines SET intent_id = ?, first_attempt_at = COALESCE(first_attempt_at, ?)
+                    WHERE request_id = ? AND line = ? AND store = ?
+                    """
+            )
+            for member in members {
+                try statement.execute(arguments: [id, now, member.requestID, member.line, member.store])
+            }
+            return StoredIntent(
+                id: id,
+                store: store,
+                kind: kind,
+                idempotencyKey: idempotencyKey,
+                payload: payload,
+                attempts: 0,
+                createdAt: now,
+                lastError: nil
+            )
+        }
+    }
+
+    /// Intents of a store not yet settled (after a crash: to be resent unchanged), oldest first.
+    public func intents(store: String) throws -> [StoredIntent] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM intents WHERE store = ? ORDER BY id", arguments: [store]).map {
+                row in
+                let payload: Data = row["payload"]
+                return StoredIntent(
+                    id: row["id"],
+                    store: row["store"],
+                    kind: LineKind(rawValue: row["kind"]) ?? .adjust,
+                    idempotencyKey: row["idempotency_key"],
+                    payload: [UInt8](payload),
+                    attempts: row["attempts"],
+                    createdAt: row["created_at"],
+                    lastError: row["last_error"]
+                )
+            }
+        }
+    }
+
+    /// The lines an intent carries.
+    public func members(intentID: Int64) throws -> [LineRecord] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM lines WHERE intent_id = ? ORDER BY request_id, line",
+                arguments: [intentID]
+            ).map(Self.line)
+        }
+    }
+
+    /// Counts a failed attempt of an intent.
+    public func recordAttempt(intentID: Int64, error: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE intents SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+                arguments: [error, intentID]
+            )
+        }
+    }
+
+    /// Applies line updates and, when `settling` is given, deletes that intent and frees its other members.
+    ///
+    /// One transaction: after a crash either every update and the deletion happened, or none.
+    public func update(_ updates: [LineUpdate], settling intentID: Int64? = nil) throws {
+        try pool.write { db in
+            let statement = try db.makeStatement(
+                sql: """
+                    UPDATE lines SET state = ?, reason = COALESCE(?, reason), error_code = ?, error = ?,
+                        inventory_item = COALESCE(?, inventory_item), before = COALESCE(?, before),
+                        after = COALESCE(?, after), rereads = rereads + ?, intent_id = NULL
+                    WHERE request_id = ? AND line = ? AND store = ?
+                    """
+            )
+            for update in updates {
+                try statement.execute(arguments: [
+                    update.state.rawValue, update.reason, update.errorCode, update.error, update.inventoryItem,
+                    update.before, update.after, update.countReread ? 1 : 0, update.ref.requestID, update.ref.line,
+                    update.ref.store,
+                ])
+            }
+            if let intentID {
+                try db.execute(sql: "UPDATE lines SET intent_id = NULL WHERE intent_id = ?", arguments: [intentID])
+                try db.execute(sql: "DELETE FROM intents WHERE id = ?", arguments: [intentID])
+            }
+        }
+    }
+
+    // MARK: - SKU cache
+
+    public func cachedSKU(store: String, sku: String) throws -> SKUCacheEntry? {
+        try pool.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT * FROM sku_cache WHERE store = ? AND sku = ?",
+                arguments: [store, sku]
+            ).map { row in
+                SKUCacheEntry(
+                    inventoryItem: row["inventory_item"],
+                    status: SKUCacheEntry.Status(rawValue: row["status"]) ?? .missing,
+                    checkedAt: row["checked_at"],
+                    loggedAt: row["logged_at"]
+                )
+            }
+        }
+    }
+
+    public func cacheSKU(
+        store: String,
+        sku: String,
+        inventoryItem: String?,
+        status: SKUCacheEntry.Status,
+        now: Double
+    ) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO sku_cache (store, sku, inventory_item, status, checked_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (store, sku) DO UPDATE SET inventory_item = excluded.inventory_item,
+                        status = excluded.status, checked_at = excluded.checked_at
+                    """,
+                arguments: [store, sku, inventoryItem, status.rawValue, now]
+            )
+        }
+    }
+
+    /// Records that a miss was logged, so it is logged once per SKU per hour; returns whether to log now.
+    public func shouldLogSKUMiss(store: String, sku: String, now: Double, interval: Double = 3600) throws -> Bool {
+        try pool.write { db in
+            let last = try Double.fetchOne(
+                db,
+                sql: "SELECT logged_at FROM sku_cache WHERE store = ? AND sku = ?",
+                arguments: [store, sku]
+            )
+            if let last, now - last < interval { return false }
+            try db.execute(
+                sql: "UPDATE sku_cache SET logged_at = ? WHERE store = ? AND sku = ?",
+                arguments: [now, store, sku]
+            )
+            return true
+        }
+    }
+
+    // MARK: - Files and stores
+
+    public func recordFileEvent(_ event: FileEvent) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO file_events (name, folder, outcome, reason, message, at) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [event.name, event.folder, event.outcome, event.reason, event.message, event.at]
+            )
+            try db.execute(sql: "DELETE FROM file_events WHERE id <= (SELECT MAX(id) - 10000 FROM file_events)")
+        }
+    }
+
+    /// The newest file events that went to failed/, newest first.
+    public func recentFailures(limit: Int) throws -> [FileEvent] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM file_events WHERE folder = 'failed' ORDER BY id DESC LIMIT ?",
+                arguments: [limit]
+            ).map { row in
+                FileEvent(
+                    name: row["name"],
+                    folder: row["folder"],
+                    outcome: row["outcome"],
+                    reason: row["reason"],
+                    message: row["message"],
+                    at: row["at"]
+                )
+            }
+        }
+    }
+
+    public func setStoreState(
+        store: String,
+        state: String,
+        reason: String?,
+        success: Bool = false,
+        error: String? = nil,
+        now: Double
+    ) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO store_state (store, state, reason, last_success, last_error, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (store) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+                        last_success = COALESCE(excluded.last_success, last_success),
+                        last_error = COALESCE(excluded.last_error, last_error), updated_at = excluded.updated_at
+                    """,
+                arguments: [store, state, reason, success ? now : nil, error, now]
+            )
+        }
+    }
+
+    public func storeStates() throws -> [String: StoreStateRecord] {
+        try pool.read { db in
+            var states: [String: StoreStateRecord] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT * FROM store_state") {
+                let record = StoreStateRecord(
+                    store: row["store"],
+                    state: row["state"],
+                    reason: row["reason"],
+                    lastSuccess: row["last_success"],
+                    lastError: row["last_error"],
+                    updatedAt: row["updated_at"]
+                )
+                states[record.store] = record
+            }
+            return states
+        }
+    }
+
+    // MARK: - Rows
+
+    private static func request(_ row: Row) -> RequestRecord {
+        RequestRecord(
+            id: row["id"],
+            contentHash: row["content_hash"],
+            kind: row["kind"],
+            spoolFile: row["spool_file"],
+            status: RequestStatus(rawValue: row["status"]) ?? .active,
+            outcome: row["outcome"],
+            reason: row["reason"],
+            message: row["message"],
+            info: row["info"],
+            attempts: row["attempts"],
+            receivedAt: row["received_at"],
+            finishedAt: row["finished_at"]
+        )
+    }
+
+    private static func line(_ row: Row) -> LineRecord {
+        var record = LineRecord(
+            ref: LineRef(requestID: row["request_id"], line: row["line"], store: row["store"]),
+            sku: row["sku"],
+            kind: LineKind(rawValue: row["kind"]) ?? .adjust,
+            state: LineState(rawValue: row["state"]) ?? .pending,
+            reason: row["reason"],
+            inventoryItem: row["inventory_item"],
+            location: row["location"],
+            shopifyReason: row["shopify_reason"],
+            delta: row["delta"],
+            quantity: row["quantity"]
+        )
+        record.errorCode = row["error_code"]
+        record.error = row["error"]
+        record.before = row["before"]
+        record.after = row["after"]
+        record.generation = row["generation"]
+        record.rereads = row["rereads"]
+        record.intentID = row["intent_id"]
+        record.firstAttemptAt = row["first_attempt_at"]
+        return record
+    }
+}
