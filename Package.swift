@@ -114,6 +114,7 @@ let package = Package(
             dependencies: [
                 "ShopifySyncCore",
                 "ShopifySimulator",
+                "Spool",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/TestSupport"

@@ -1,0 +1,163 @@
+import Glibc
+import SystemPackage
+
+/// Thin typed wrappers over the system calls swift-system does not offer.
+///
+/// Every function retries on EINTR and reports failure as `Errno`; callers attach the path.
+enum Sys {
+    /// `renameat2(2)`; the Glibc module does not import it, so it is looked up once in the C library.
+    private typealias RenameAt2 =
+        @convention(c) (CInt, UnsafePointer<CChar>?, CInt, UnsafePointer<CChar>?, CUnsignedInt) -> CInt
+
+    private static let renameAt2: RenameAt2? = {
+        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "renameat2") else {
+            return nil
+        }
+        return unsafeBitCast(symbol, to: RenameAt2.self)
+    }()
+
+    /// `RENAME_NOREPLACE` from <linux/fs.h>.
+    private static let renameNoReplaceFlag: CUnsignedInt = 1
+
+    static func retrying(_ body: () -> CInt) throws(Errno) -> CInt {
+        while true {
+            let result = body()
+            if result != -1 {
+                return result
+            }
+            let error = Errno(rawValue: Glibc.errno)
+            if error != .interrupted {
+                throw error
+            }
+        }
+    }
+
+    /// Renames `from` to `to`, failing with EEXIST instead of replacing an existing `to`.
+    static func renameNoReplace(_ from: UnsafePointer<CChar>, _ to: UnsafePointer<CChar>) throws(Errno) {
+        guard let renameAt2 = Self.renameAt2 else {
+            throw Errno.noFunction
+        }
+        _ = try retrying { renameAt2(AT_FDCWD, from, AT_FDCWD, to, renameNoReplaceFlag) }
+    }
+
+    /// Renames `from` to `to`, failing with EEXIST instead of replacing an existing `to`.
+    static func renameNoReplace(_ from: FilePath, _ to: FilePath) throws(Errno) {
+        let result: Result<Void, Errno> = from.withPlatformString { fromPointer in
+            to.withPlatformString { toPointer in
+                Result { () throws(Errno) in try renameNoReplace(fromPointer, toPointer) }
+            }
+        }
+        try result.get()
+    }
+
+    static func fsync(_ fd: FileDescriptor) throws(Errno) {
+        _ = try retrying { Glibc.fsync(fd.rawValue) }
+    }
+
+    /// Flushes a directory's entries (the renames into and out of it) to stable storage.
+    static func syncDirectory(_ path: FilePath) throws(Errno) {
+        let fd = try openDirectory(path)
+        defer { _ = try? fd.close() }
+        try fsync(fd)
+    }
+
+    static func openDirectory(_ path: FilePath) throws(Errno) -> FileDescriptor {
+        do {
+            return try FileDescriptor.open(path, .readOnly, options: [.directory, .closeOnExec])
+        } catch let error as Errno {
+            throw error
+        } catch {
+            throw Errno.ioError
+        }
+    }
+
+    static func mkdir(_ path: FilePath, _ mode: mode_t) throws(Errno) {
+        _ = try path.withPlatformString { pointer in
+            Result { () throws(Errno) in try retrying { Glibc.mkdir(pointer, mode) } }
+        }.get()
+    }
+
+    static func chmod(_ path: FilePath, _ mode: mode_t) throws(Errno) {
+        _ = try path.withPlatformString { pointer in
+            Result { () throws(Errno) in try retrying { Glibc.chmod(pointer, mode) } }
+        }.get()
+    }
+
+    static func unlink(_ path: FilePath) throws(Errno) {
+        _ = try path.withPlatformString { pointer in
+            Result { () throws(Errno) in try retrying { Glibc.unlink(pointer) } }
+        }.get()
+    }
+
+    /// `lstat(2)`: the entry itself, never what a symbolic link points to.
+    static func lstat(_ path: FilePath) throws(Errno) -> Stat {
+        try Stat(path, followTargetSymlink: false)
+    }
+
+    /// Whether anything (a dangling symbolic link included) exists at `path`.
+    static func exists(_ path: FilePath) throws(Errno) -> Bool {
+        do {
+            _ = try lstat(path)
+            return true
+        } catch .noSuchFileOrDirectory {
+            return false
+        }
+    }
+
+    /// One entry of a directory listing.
+    struct DirectoryEntry: Sendable {
+        /// The name's bytes, without the terminating NUL.
+        var rawName: [CChar]
+        /// The name, when it is valid UTF-8.
+        var name: String?
+        /// Modification time in nanoseconds since the Epoch, when the listing asked for it.
+        var modified: Int64?
+    }
+
+    /// Lists a directory without "." and "..", optionally with each entry's modification time (lstat).
+    ///
+    /// Entries that vanish between the listing and their stat are left out.
+    static func listDirectory(_ path: FilePath, withModificationTimes: Bool) throws(Errno) -> [DirectoryEntry] {
+        let fd = try openDirectory(path)
+        guard let directory = fdopendir(fd.rawValue) else {
+            let error = Errno(rawValue: Glibc.errno)
+            _ = try? fd.close()
+            throw error
+        }
+        defer { closedir(directory) }
+        var entries: [DirectoryEntry] = []
+        while true {
+            Glibc.errno = 0
+            guard let entry = readdir(directory) else {
+                if Glibc.errno != 0 {
+                    throw Errno(rawValue: Glibc.errno)
+                }
+                return entries
+            }
+            let rawName: [CChar] = withUnsafeBytes(of: &entry.pointee.d_name) { bytes in
+                let chars = bytes.bindMemory(to: CChar.self)
+                let length = chars.firstIndex(of: 0) ?? chars.count
+                return Array(chars[..<length])
+            }
+            if rawName == [0x2E] || rawName == [0x2E, 0x2E] {
+                continue
+            }
+            var modified: Int64?
+            if withModificationTimes {
+                var info = stat()
+                let terminated = rawName + [0]
+                let result = fstatat(dirfd(directory), terminated, &info, AT_SYMLINK_NOFOLLOW)
+                if result != 0 {
+                    let error = Errno(rawValue: Glibc.errno)
+                    if error == .noSuchFileOrDirectory {
+                        continue
+                    }
+                    throw error
+                }
+                modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+            }
+            let name = String(validating: rawName.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            entries.append(DirectoryEntry(rawName: rawName, name: name, modified: modified))
+        }
+    }
+}
