@@ -1,0 +1,131 @@
+import Logging
+import Systemd
+import TestSupport
+import Testing
+
+@Suite("WatchdogService")
+struct WatchdogServiceTests {
+    @Test("pings only while the work loop beat within the interval", .timeLimit(.minutes(1)))
+    func pingsOnlyWhileHealthy() async throws {
+        try await NotifyListener.withListener { listener in
+            let time = ManualTime()
+            let health = WorkLoopHealth(now: { time.now })
+            let notifier = SystemdNotifier(socketPath: listener.path)
+            let service = WatchdogService(
+                notifier: notifier,
+                health: health,
+                interval: .seconds(10),
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            )
+
+            #expect(service.pingIfHealthy())  // a new heartbeat counts as fresh
+            time.advance(by: .seconds(10))
+            #expect(service.pingIfHealthy())  // exactly one interval old: still healthy
+            time.advance(by: .milliseconds(1))
+            #expect(!service.pingIfHealthy())  // stuck
+            time.advance(by: .seconds(60))
+            #expect(!service.pingIfHealthy())
+            health.beat()
+            #expect(service.pingIfHealthy())  // making progress again
+
+            notifier.status("end of test")  // datagrams arrive in order: everything sent before is in
+            try await listener.waitFor("STATUS=end of test")
+            #expect(listener.messages == ["WATCHDOG=1", "WATCHDOG=1", "WATCHDOG=1", "STATUS=end of test"])
+        }
+    }
+
+    @Test("a stuck loop stops the pings, logged once when it stalls and once when it recovers", .timeLimit(.minutes(1)))
+    func stallAndRecoveryAreLoggedOnce() async throws {
+        try await NotifyListener.withListener { listener in
+            let time = ManualTime()
+            let health = WorkLoopHealth(now: { time.now })
+            let notifier = SystemdNotifier(socketPath: listener.path)
+            let (logger, logs) = CapturingLogHandler.logger()
+            let service = WatchdogService(notifier: notifier, health: health, interval: .seconds(30), logger: logger)
+
+            await service.run(
+                ticks: ScriptedTicks(steps: [
+                    {},  // healthy: ping
+                    { time.advance(by: .seconds(31)) },  // stuck: no ping, logged
+                    { time.advance(by: .seconds(15)) },  // still stuck: no ping, not logged again
+                    { health.beat() },  // recovered: ping, logged
+                    { time.advance(by: .seconds(15)) },  // healthy: ping
+                ])
+            )
+
+            notifier.status("end of test")
+            try await listener.waitFor("STATUS=end of test")
+            #expect(listener.messages == ["WATCHDOG=1", "WATCHDOG=1", "WATCHDOG=1", "STATUS=end of test"])
+            let entries = logs.all
+            #expect(entries.map(\.level) == [.critical, .notice])
+            #expect(
+                entries.map { $0.metadata["message_id"]?.description }
+                    == [MessageID.workLoopStalled.rawValue, MessageID.workLoopRecovered.rawValue]
+            )
+        }
+    }
+
+    @Test(
+        "run() pings every half interval while the loop beats, and withholds pings once it stops",
+        .timeLimit(.minutes(1))
+    )
+    func runPingsOnItsTimer() async throws {
+        try await NotifyListener.withListener { listener in
+            let health = WorkLoopHealth()
+            let (logger, logs) = CapturingLogHandler.logger()
+            let service = WatchdogService(
+                notifier: SystemdNotifier(socketPath: listener.path),
+                health: health,
+                interval: .milliseconds(200),
+                logger: logger
+            )
+            #expect(service.interval == .milliseconds(200))
+            let running = Task { try await service.run() }
+            defer { running.cancel() }
+            let beating = Task {
+                while !Task.isCancelled {
+                    health.beat()
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            try await listener.waitFor("WATCHDOG=1", count: 3)
+            beating.cancel()
+            await beating.value
+
+            // The loop stopped beating: the service notices within an interval and a half, and says so.
+            while !logs.all.contains(where: { $0.metadata["message_id"] == MessageID.workLoopStalled.metadataValue }) {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            #expect(!health.isHealthy(within: .milliseconds(200)))
+            running.cancel()
+            _ = await running.result
+        }
+    }
+
+    @Test("the interval defaults to the notifier's watchdog interval")
+    func intervalFromNotifier() {
+        let logger = Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        let health = WorkLoopHealth()
+        let on = WatchdogService(
+            notifier: SystemdNotifier(socketPath: nil, watchdogInterval: .seconds(30)),
+            health: health,
+            logger: logger
+        )
+        #expect(on.interval == .seconds(30))
+        let off = WatchdogService(notifier: SystemdNotifier(socketPath: nil), health: health, logger: logger)
+        #expect(off.interval == nil)
+        #expect(!off.pingIfHealthy())
+    }
+
+    @Test("without a watchdog, run() just waits and ends on cancellation", .timeLimit(.minutes(1)))
+    func offWaitsForCancellation() async throws {
+        let service = WatchdogService(
+            notifier: SystemdNotifier(socketPath: nil),
+            health: WorkLoopHealth(),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
+        let running = Task { try await service.run() }
+        running.cancel()
+        _ = await running.result
+    }
+}
