@@ -9,7 +9,7 @@ import Testing
 struct PendingEventsTests {
     @Test(.timeLimit(.minutes(1)))
     func seesRenamesInAndFilesClosedAfterWriting() async throws {
-        try await withTemporarySpool { spool throws in
+        try await withTemporarySpool { spool async throws in
             let events = try PendingEvents(directory: spool.path(.pending))
             // Written in place under a hidden name, then renamed: only the final name is reported.
             try spool.place(.pending, ".partial.json", "{}")
@@ -41,7 +41,7 @@ struct PendingEventsTests {
 
     @Test(.timeLimit(.minutes(1)))
     func cancellationEndsAWaitingIteration() async throws {
-        try await withTemporarySpool { spool throws in
+        try await withTemporarySpool { spool async throws in
             let events = try PendingEvents(directory: spool.path(.pending))
             let waiter = Task {
                 var count = 0
@@ -57,8 +57,30 @@ struct PendingEventsTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func cancellationWakesAReadThatIsBlocked() async throws {
+        try await withTemporarySpool { spool async throws in
+            let events = try PendingEvents(directory: spool.path(.pending))
+            let (firstSeen, firstSeenContinuation) = AsyncStream<Void>.makeStream()
+            let waiter = Task {
+                var seen: [PendingEvents.PendingEvent] = []
+                for await event in events {
+                    seen.append(event)
+                    firstSeenContinuation.yield()
+                }
+                return seen
+            }
+            try spool.place(.pending, "one.json", "{}")
+            var iterator = firstSeen.makeAsyncIterator()
+            _ = await iterator.next()
+            // The iteration is now waiting for a second event that never comes.
+            waiter.cancel()
+            #expect(await waiter.value == [.file("one.json")])
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func iterationEndsWhenTheFolderIsRemoved() async throws {
-        try await withTemporarySpool { spool throws in
+        try await withTemporarySpool { spool async throws in
             let folder = spool.root.appending("watched")
             #expect(mkdir(folder.string, 0o700) == 0)
             let events = try PendingEvents(directory: folder)
@@ -88,7 +110,7 @@ struct PendingEventsTests {
     @Test(.timeLimit(.minutes(1)))
     func aFullKernelQueueIsReportedAsOverflow() async throws {
         let limit = try queuedEventsLimit()
-        try await withTemporarySpool { spool throws in
+        try await withTemporarySpool { spool async throws in
             let events = try PendingEvents(directory: spool.path(.pending))
             // More files than the kernel queues events for, while nobody reads.
             let fileCount = limit + 2_000
