@@ -40,7 +40,8 @@ public struct CSVFile {
     /// The next row as column name -> value (empty for a missing cell), or nil at the end of the file.
     public mutating func next() throws(ConfigError) -> [String: String]? {
         guard let row = reader.next() else {
-            if let error = reader.error {
+            // CSV.swift reports the end of the stream as cannotReadFile; only other errors are real.
+            if let error = reader.error, !Self.isEndOfStream(error) {
                 throw ConfigError(file: path, line: line + 1, "not valid CSV: \(error)")
             }
             return nil
@@ -49,6 +50,11 @@ public struct CSVFile {
         var values: [String: String] = [:]
         for (name, index) in columns { values[name] = index < row.count ? row[index] : "" }
         return values
+    }
+
+    private static func isEndOfStream(_ error: any Error) -> Bool {
+        if case CSVError.cannotReadFile = error { return true }
+        return false
     }
 
     /// Whether the row last returned was blank (every cell empty).

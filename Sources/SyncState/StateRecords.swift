@@ -185,4 +185,13 @@ public struct FileEvent: Sendable, Hashable, Codable {
     public var reason: String?
     public var message: String?
     public var at: Double
+
+    public init(name: String, folder: String, outcome: String, reason: String?, message: String?, at: Double) {
+        self.name = name
+        self.folder = folder
+        self.outcome = outcome
+        self.reason = reason
+        self.message = message
+        self.at = at
+    }
 }

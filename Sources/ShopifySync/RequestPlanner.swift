@@ -1,0 +1,140 @@
+import Foundation
+import ShopifySyncCore
+import SyncState
+
+/// Turns a decoded request into ledger lines through the mapping rules, and applies the request-level checks
+/// (unknown store, the hard sync's mass-zero guard).
+struct RequestPlanner: Sendable {
+    /// A request refused as a whole before any of it is recorded.
+    struct Refusal: Error, Sendable {
+        var reason: String
+        var message: String
+    }
+
+    /// What a request becomes: its lines and the info kept with it.
+    struct Plan: Sendable {
+        var lines: [LineRecord]
+        var missingFromSnapshot: [String: [String]] = [:]
+    }
+
+    var mapper: Mapper
+
+    /// A hash of the request's meaning (not its bytes), so the same movement re-dropped with other spacing
+    /// is a duplicate and one with other content a conflict.
+    static func contentHash(_ request: Request) -> String {
+        var parts: [String] = []
+        switch request {
+        case .movement(let movement):
+            parts = [
+                "movement", movement.id, movement.type.rawValue, movement.occurredAt ?? "", movement.reference ?? "",
+                movement.order.map { "\($0.store)/\($0.id)" } ?? "",
+            ]
+            for line in movement.lines { parts.append("\(line.sku)|\(line.location ?? "")|\(line.delta)") }
+        case .bulkSync(let bulk):
+            parts = ["bulk_sync", bulk.id, bulk.store ?? "", bulk.scope.rawValue, bulk.force ? "force" : ""]
+            for item in bulk.items { parts.append("\(item.sku)|\(item.location ?? "")|\(item.onHand)") }
+        }
+        return StableHash.key(parts)
+    }
+
+    func plan(_ request: Request, massZeroPercent: Double) throws(Refusal) -> Plan {
+        switch request {
+        case .movement(let movement): plan(movement)
+        case .bulkSync(let bulk): try plan(bulk, massZeroPercent: massZeroPercent)
+        }
+    }
+
+    private func plan(_ movement: Movement) -> Plan {
+        var lines: [LineRecord] = []
+        for (index, line) in movement.lines.enumerated() {
+            for target in mapper.targets(for: line, in: movement) {
+                var record = record(target, requestID: movement.id, index: index, sku: line.sku, kind: .adjust)
+                record.delta = line.delta
+                record.shopifyReason = movement.type.shopifyReason
+                lines.append(record)
+            }
+        }
+        return Plan(lines: lines)
+    }
+
+    private func plan(_ bulk: BulkSync, massZeroPercent: Double) throws(Refusal) -> Plan {
+        if let store = bulk.store, mapper.config.stores[store] == nil {
+            throw Refusal(reason: "unknown_store", message: "store \"\(store)\" is not in the config")
+        }
+        var lines: [LineRecord] = []
+        /// The last line per (store, item, location): Shopify refuses a pair twice in one call.
+        var lastLine: [String: Int] = [:]
+        for (index, item) in bulk.items.enumerated() {
+            for target in mapper.targets(for: item, onlyStore: bulk.store) {
+                var record = record(target, requestID: bulk.id, index: index, sku: item.sku, kind: .set)
+                record.quantity = item.onHand
+                record.shopifyReason = "correction"
+                if record.state.isOpen {
+                    let pair = "\(record.ref.store)|\(record.inventoryItem ?? record.sku)|\(record.location ?? "")"
+                    if let earlier = lastLine[pair] {
+                        lines[earlier].state = .skipped
+                        lines[earlier].reason = "superseded"
+                    }
+                    lastLine[pair] = lines.count
+                }
+                lines.append(record)
+            }
+        }
+        var plan = Plan(lines: lines)
+        guard bulk.scope == .all else { return plan }
+        let stores = bulk.store.map { [$0] } ?? mapper.config.storeNames.filter { mapper.config.stores[$0]?.enabled == true }
+        let named = Set(bulk.items.map(\.sku))
+        for store in stores {
+            let mapped = mapper.catalog.syncedEntries(store: store)
+            let missing = mapped.map(\.sku).filter { !named.contains($0) }
+            if !missing.isEmpty { plan.missingFromSnapshot[store] = missing }
+            guard !bulk.force else { continue }
+            let zeros = lines.filter { $0.ref.store == store && $0.state.isOpen && $0.quantity == 0 }.count
+            if bulk.items.isEmpty {
+                throw Refusal(
+                    reason: "mass_zero_guard",
+                    message: "a hard sync with no items would leave every mapped item unchecked; refused without force"
+                )
+            }
+            if !mapped.isEmpty, Double(zeros) * 100 > massZeroPercent * Double(mapped.count) {
+                throw Refusal(
+                    reason: "mass_zero_guard",
+                    message: "store \(store): \(zeros) of \(mapped.count) mapped items would be set to 0, over the "
+                        + "\(Int(massZeroPercent))% limit (mass_zero_percent); send again with force to do it"
+                )
+            }
+        }
+        return plan
+    }
+
+    private func record(_ target: LineTarget, requestID: String, index: Int, sku: String, kind: LineKind) -> LineRecord
+    {
+        switch target {
+        case .send(let store, let item, let location):
+            LineRecord(
+                ref: LineRef(requestID: requestID, line: index, store: store),
+                sku: sku,
+                kind: kind,
+                state: .pending,
+                inventoryItem: item,
+                location: location
+            )
+        case .lookup(let store, let location):
+            LineRecord(
+                ref: LineRef(requestID: requestID, line: index, store: store),
+                sku: sku,
+                kind: kind,
+                state: .lookup,
+                location: location
+            )
+        case .skip(let store, let reason):
+            LineRecord(
+                ref: LineRef(requestID: requestID, line: index, store: store ?? ""),
+                sku: sku,
+                kind: kind,
+                state: .skipped,
+                reason: reason.rawValue
+            )
+        }
+    }
+}

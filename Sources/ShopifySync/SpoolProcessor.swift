@@ -1,0 +1,348 @@
+import Foundation
+import Logging
+import ShopifySyncCore
+import Spool
+import SyncState
+import SystemPackage
+import Systemd
+
+/// The spool side of the daemon: claims request files, records them in the ledger, refuses bad ones, and
+/// moves finished ones to done/ or failed/ with their reports.
+///
+/// Durability: a request's outcome is in the ledger before its file leaves processing/, so a crash at any point
+/// leaves each file in exactly one folder and its work recorded once.
+struct SpoolProcessor: Sendable {
+    let runtime: SyncRuntime
+    private var logger: Logger { runtime.logger }
+    private var spool: Spool { runtime.spool }
+    private var state: StateStore { runtime.state }
+
+    init(runtime: SyncRuntime) {
+        self.runtime = runtime
+    }
+
+    // MARK: - Recovery
+
+    /// Resumes what a previous run left in processing/: finished requests are moved on, the rest resume.
+    func recover() throws {
+        for name in try spool.names(in: .processing) {
+            if let finished = try finishedRequest(inFile: name) {
+                try finish([finished])
+            } else {
+                ingest(name)
+            }
+        }
+    }
+
+    /// A request recorded as finished whose file is still in processing/ (a crash between the two steps).
+    private func finishedRequest(inFile name: String) throws -> RequestRecord? {
+        guard let bytes = try? spool.read(name),
+            let decoded = try? RequestDecoder().decode(bytes),
+            let record = try state.request(id: decoded.request.id),
+            record.spoolFile == name, record.status != .active,
+            record.contentHash == RequestPlanner.contentHash(decoded.request)
+        else { return nil }
+        return record
+    }
+
+    // MARK: - Claiming
+
+    /// Claims and ingests pending files: all of them in mtime order, or just `names` when given.
+    func scan(names: [String]? = nil) throws {
+        let candidates = try names ?? spool.pendingNames()
+        for name in candidates {
+            if name.hasPrefix(".") { continue }
+            guard Spool.isValidName(name) else {
+                refuse(
+                    name,
+                    from: .pending,
+                    reason: "bad_name",
+                    message: "file names must match [A-Za-z0-9][A-Za-z0-9._-]{0,199}"
+                )
+                continue
+            }
+            switch try spool.claim(name) {
+            case .claimed: ingest(name)
+            case .vanished, .busy: continue
+            }
+        }
+    }
+
+    /// Reads, decodes and records one claimed file in processing/.
+    func ingest(_ name: String) {
+        let bytes: [UInt8]
+        do {
+            bytes = try spool.read(name)
+        } catch let rejection as SpoolRejection {
+            refuse(name, from: .processing, reason: rejection.reason, message: rejection.message)
+            return
+        } catch {
+            refuse(name, from: .processing, reason: "unreadable", message: "\(error)")
+            return
+        }
+        let decoded: RequestDecoder.Decoded
+        do {
+            decoded = try RequestDecoder().decode(bytes)
+        } catch {
+            refuse(
+                name,
+                from: .processing,
+                reason: error.reason.rawValue,
+                message: error.description,
+                field: error.field
+            )
+            return
+        }
+        let request = decoded.request
+        var fileLogger = logger
+        fileLogger[metadataKey: "spool.file"] = "\(name)"
+        fileLogger[metadataKey: "wms.movement_id"] = "\(request.id)"
+        for warning in decoded.warnings {
+            fileLogger.warning("\(name): \(warning)", metadata: ["message_id": MessageID.fileAccepted.metadataValue])
+        }
+        let settings = runtime.current
+        let plan: RequestPlanner.Plan
+        do {
+            plan = try RequestPlanner(mapper: settings.mapper).plan(
+                request,
+                massZeroPercent: settings.config.massZeroPercent
+            )
+        } catch {
+            refuse(name, from: .processing, reason: error.reason, message: error.message, id: request.id)
+            return
+        }
+        let info = Self.info(warnings: decoded.warnings, missing: plan.missingFromSnapshot)
+        let registration: Registration
+        do {
+            let lines = plan.lines
+            registration = try state.register(
+                id: request.id,
+                contentHash: RequestPlanner.contentHash(request),
+                kind: request.kind,
+                file: name,
+                info: info,
+                now: runtime.now().timeIntervalSince1970
+            ) { lines }
+        } catch {
+            fileLogger.error("cannot record \(name) in the state database: \(error); it stays in processing/")
+            return
+        }
+        switch registration {
+        case .new:
+            fileLogger.info(
+                "accepted \(name): \(request.kind) \(request.id) with \(plan.lines.count) line targets",
+                metadata: ["message_id": MessageID.fileAccepted.metadataValue]
+            )
+            logSkips(plan.lines, logger: fileLogger)
+            runtime.ringStores()
+        case .resumed, .requeued:
+            fileLogger.info(
+                "\(registration == .resumed ? "resumed" : "requeued") \(name): \(request.kind) \(request.id)",
+                metadata: ["message_id": MessageID.fileAccepted.metadataValue]
+            )
+            runtime.ringStores()
+        case .duplicate(let existingFile):
+            var report = RequestReport(file: name, outcome: "duplicate", finishedAt: runtime.now())
+            report.id = request.id
+            report.kind = request.kind
+            report.message = "movement \(request.id) was already applied (from \(existingFile)); applied once"
+            complete(name, folder: .done, report: report, reason: "duplicate")
+        case .conflict(let existingFile):
+            refuse(
+                name,
+                from: .processing,
+                reason: "id_conflict",
+                message: "id \(request.id) was already used by \(existingFile) with other content",
+                id: request.id
+            )
+        }
+    }
+
+    private func logSkips(_ lines: [LineRecord], logger: Logger) {
+        for line in lines where line.state == .skipped {
+            let store = line.ref.store.isEmpty ? "" : " for store \(line.ref.store)"
+            logger.warning(
+                "skipped SKU \(line.sku)\(store): \(line.reason ?? "skipped")",
+                metadata: [
+                    "message_id": MessageID.lineSkipped.metadataValue,
+                    "shopify.sku": "\(line.sku)",
+                    "shopify.store": "\(line.ref.store)",
+                    "sync.outcome": "skipped",
+                    "shopify.error_code": "\(line.reason ?? "")",
+                ]
+            )
+        }
+    }
+
+    private static func info(warnings: [String], missing: [String: [String]]) -> String? {
+        guard !warnings.isEmpty || !missing.isEmpty else { return nil }
+        let object: [String: Any] = ["warnings": warnings, "missing_from_snapshot": missing]
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) else {
+            return nil
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    // MARK: - Refusing and finishing
+
+    /// Sends a file that is not a valid request to failed/ with its reason, recording it first.
+    func refuse(
+        _ name: String,
+        from folder: SpoolFolder,
+        reason: String,
+        message: String,
+        field: String? = nil,
+        id: String? = nil
+    ) {
+        var report = RequestReport(file: name, outcome: "refused", finishedAt: runtime.now())
+        report.id = id
+        report.reason = reason
+        report.message = message
+        report.field = field
+        logger.error(
+            "refused \(name): \(reason): \(message)",
+            metadata: [
+                "message_id": MessageID.fileRejected.metadataValue,
+                "spool.file": "\(name)",
+                "sync.outcome": "failed",
+                "shopify.error_code": "\(reason)",
+            ]
+        )
+        complete(name, folder: .failed, report: report, reason: reason, from: folder)
+    }
+
+    private func complete(
+        _ name: String,
+        folder: SpoolFolder,
+        report: RequestReport,
+        reason: String,
+        from: SpoolFolder = .processing
+    ) {
+        do {
+            try state.recordFileEvent(
+                FileEvent(
+                    name: name,
+                    folder: folder.rawValue,
+                    outcome: report.outcome,
+                    reason: reason,
+                    message: report.message,
+                    at: runtime.now().timeIntervalSince1970
+                )
+            )
+            _ = try spool.finish([Spool.Finish(name: name, from: from, to: folder, report: report.encoded())])
+        } catch {
+            logger.error("cannot move \(name) to \(folder.rawValue)/: \(error)", metadata: ["spool.file": "\(name)"])
+        }
+    }
+
+    /// Finishes every request with no open line left: ledger first, then the files, directories synced once.
+    func finishCompleted() throws {
+        let records = try state.completableRequests()
+        guard !records.isEmpty else { return }
+        var items: [RequestRecord] = []
+        for record in records {
+            let lines = try state.lines(requestID: record.id)
+            let failed = lines.contains { $0.state == .failed }
+            let outcome = failed ? (lines.contains { $0.state == .applied } ? "partial" : "failed") : "applied"
+            try state.finishRequest(
+                id: record.id,
+                status: failed ? .failed : .done,
+                outcome: outcome,
+                reason: failed ? "lines_failed" : nil,
+                message: failed ? "\(lines.filter { $0.state == .failed }.count) line(s) failed" : nil,
+                now: runtime.now().timeIntervalSince1970
+            )
+            if var updated = try state.request(id: record.id) {
+                updated.spoolFile = record.spoolFile
+                items.append(updated)
+            }
+        }
+        try finish(items)
+    }
+
+    /// Moves finished requests' files with their reports built from the ledger.
+    private func finish(_ records: [RequestRecord]) throws {
+        var batch: [Spool.Finish] = []
+        for record in records {
+            let lines = try state.lines(requestID: record.id)
+            let report = Self.report(record, lines: lines, finishedAt: runtime.now())
+            let folder: SpoolFolder = record.status == .failed ? .failed : .done
+            batch.append(Spool.Finish(name: record.spoolFile, from: .processing, to: folder, report: report.encoded()))
+            logFinished(record, report: report, folder: folder)
+        }
+        for chunk in stride(from: 0, to: batch.count, by: 256) {
+            _ = try spool.finish(Array(batch[chunk..<min(chunk + 256, batch.count)]))
+        }
+    }
+
+    private func logFinished(_ record: RequestRecord, report: RequestReport, folder: SpoolFolder) {
+        let counts = report.counts ?? [:]
+        let summary = counts.keys.sorted().map { "\($0) \(counts[$0] ?? 0)" }.joined(separator: ", ")
+        let metadata: Logger.Metadata = [
+            "message_id": (folder == .done ? MessageID.fileDone : MessageID.fileFailed).metadataValue,
+            "spool.file": "\(record.spoolFile)",
+            "wms.movement_id": "\(record.id)",
+            "sync.outcome": "\(report.outcome)",
+        ]
+        if folder == .done {
+            logger.info("\(record.spoolFile) done: \(report.outcome) (\(summary))", metadata: metadata)
+        } else {
+            logger.error("\(record.spoolFile) failed: \(report.message ?? "") (\(summary))", metadata: metadata)
+        }
+        if record.kind == "bulk_sync" {
+            let figures =
+                "written \(counts["applied"] ?? 0), equal \(counts["equal"] ?? 0), "
+                + "skipped \(counts["skipped"] ?? 0), failed \(counts["failed"] ?? 0)"
+            logger.notice(
+                "bulk sync \(record.id): \(figures)",
+                metadata: metadata.merging(["message_id": MessageID.bulkSyncSummary.metadataValue]) { $1 }
+            )
+        }
+    }
+
+    /// A finished request's report, from its ledger record and lines.
+    static func report(_ record: RequestRecord, lines: [LineRecord], finishedAt: Date) -> RequestReport {
+        var report = RequestReport(file: record.spoolFile, outcome: record.outcome ?? "applied", finishedAt: finishedAt)
+        report.id = record.id
+        report.kind = record.kind
+        report.reason = record.reason
+        report.message = record.message
+        report.attempts = record.attempts
+        report.receivedAt = RequestReport.timestamp(Date(timeIntervalSince1970: record.receivedAt))
+        report.lines = lines.map(RequestReport.line)
+        var counts: [String: Int] = [:]
+        for line in lines {
+            let key = line.state == .skipped && line.reason == SkipReason.equal.rawValue ? "equal" : line.state.rawValue
+            counts[key, default: 0] += 1
+        }
+        report.counts = counts
+        if let info = record.info, let data = info.data(using: .utf8),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        {
+            let warnings = object["warnings"] as? [String] ?? []
+            report.warnings = warnings.isEmpty ? nil : warnings
+            let missing = object["missing_from_snapshot"] as? [String: [String]] ?? [:]
+            report.missingFromSnapshot = missing.isEmpty ? nil : missing
+        }
+        return report
+    }
+
+    // MARK: - Retention
+
+    /// Removes done/ files older than the retention.
+    func applyRetention() {
+        let days = runtime.current.config.doneRetentionDays
+        let cutoff = runtime.now().addingTimeInterval(-days * 86_400)
+        do {
+            let removed = try spool.removeDone(olderThan: cutoff)
+            if removed > 0 {
+                logger.info(
+                    "retention removed \(removed) request(s) from done/ older than \(days) days",
+                    metadata: ["message_id": MessageID.retentionRemoved.metadataValue]
+                )
+            }
+        } catch {
+            logger.error("retention failed: \(error)")
+        }
+    }
+}

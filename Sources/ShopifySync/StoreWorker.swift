@@ -1,0 +1,517 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ShopifyAPI
+import ShopifySyncCore
+import SyncState
+import Systemd
+
+/// Pushes one store's open lines to Shopify, one call at a time, exactly once.
+///
+/// Each call is written to the intent log (rows, key, member lines) before it is sent; after a crash the same
+/// call is resent with the same key, so Shopify applies it once. A call settles in one transaction that marks
+/// its lines applied (or failed) and deletes the intent. Movement deltas go before bulk-sync sets, so live work
+/// is never stuck behind a hard sync. One store's trouble never touches another store's worker.
+struct StoreWorker: Sendable {
+    let store: String
+    let runtime: SyncRuntime
+    /// How long an idle worker sleeps before it looks again without being rung.
+    var idleTimeout: Duration = .seconds(5)
+    /// How many times a stale compare-and-set row is re-read before its line fails.
+    static let maxRereads = 3
+    /// How long a SKU lookup miss is trusted before it is asked again.
+    static let lookupMissTTL: Double = 3600
+
+    private var logger: Logger {
+        var logger = runtime.logger
+        logger[metadataKey: "shopify.store"] = "\(store)"
+        return logger
+    }
+
+    /// The worker's mutable state between calls.
+    private struct Progress {
+        var budget = CostBudget()
+        var retry = RetryPolicy()
+        var failures = 0
+        var notBefore: ContinuousClock.Instant?
+        var paused: String?
+        var probeFailures = 0
+
+        mutating func observe(_ cost: QueryCost?) {
+            if let cost { budget.observe(cost, at: .now) }
+        }
+    }
+
+    /// Why a call did not settle.
+    private enum Hold: Error {
+        case wait
+    }
+
+    func run() async {
+        var progress = Progress()
+        guard let bell = runtime.storeBells[store] else { return }
+        runtime.setStoreStatus(store, state: initialState, reason: nil)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            var didWork = false
+            if let notBefore = progress.notBefore, notBefore > .now {
+                await bell.wait(timeout: min(ContinuousClock.now.duration(to: notBefore), idleTimeout))
+                continue
+            }
+            progress.notBefore = nil
+            do {
+                didWork = try await step(&progress)
+            } catch {
+                didWork = false
+            }
+            if !didWork { await bell.wait(timeout: idleTimeout) }
+        }
+    }
+
+    private var initialState: String {
+        runtime.current.config.stores[store]?.enabled == false ? "disabled" : "ok"
+    }
+
+    /// Does one unit of work; returns whether there was any.
+    private func step(_ progress: inout Progress) async throws -> Bool {
+        guard let storeConfig = runtime.current.config.stores[store], let api = runtime.client(store) else {
+            return false
+        }
+        guard storeConfig.enabled else {
+            runtime.setStoreStatus(store, state: "disabled", reason: nil)
+            return false
+        }
+        if progress.paused != nil {
+            try await probe(api, &progress)
+        }
+        if let intent = try runtime.state.intents(store: store).first {
+            try await send(intent, api: api, &progress)
+            return true
+        }
+        if try await resolveLookups(api, &progress) { return true }
+        if try await sendDeltas(api, &progress) { return true }
+        if try await sendSets(api, &progress) { return true }
+        return false
+    }
+
+    // MARK: - Deltas
+
+    private func sendDeltas(_ api: any InventoryAPI, _ progress: inout Progress) async throws -> Bool {
+        let lines = try runtime.state.openLines(store: store, kind: .adjust, state: .pending, limit: 5_000)
+        guard !lines.isEmpty else { return false }
+        let deltas = lines.compactMap { line -> PendingDelta? in
+            guard let item = line.inventoryItem, let location = line.location, let delta = line.delta else { return nil }
+            return PendingDelta(
+                ref: line.ref,
+                inventoryItemID: item,
+                locationID: location,
+                delta: delta,
+                reason: line.shopifyReason ?? "correction",
+                generation: line.generation
+            )
+        }
+        guard let batch = Netting.batches(deltas).first else { return false }
+        guard !batch.rows.isEmpty else {
+            try runtime.state.update(batch.nettedToZero.map { LineUpdate(ref: $0, state: .applied, reason: "netted_to_zero") })
+            runtime.spoolBell.ring()
+            return true
+        }
+        let key = batch.idempotencyKey
+        let request = AdjustRequest(
+            reason: batch.reason,
+            referenceDocumentURI: "gid://shopify-sync/SyncCall/\(key)",
+            idempotencyKey: key,
+            changes: batch.rows.map {
+                InventoryChange(inventoryItemID: $0.inventoryItemID, locationID: $0.locationID, delta: $0.delta)
+            }
+        )
+        let intent = try runtime.state.createIntent(
+            store: store,
+            kind: .adjust,
+            idempotencyKey: key,
+            payload: try Self.encode(request),
+            members: batch.members,
+            now: runtime.now().timeIntervalSince1970
+        )
+        try await send(intent, api: api, &progress)
+        return true
+    }
+
+    // MARK: - Absolute quantities
+
+    private func sendSets(_ api: any InventoryAPI, _ progress: inout Progress) async throws -> Bool {
+        let open = try runtime.state.openLines(store: store, kind: .set, state: .pending, limit: 2_000)
+        guard let location = open.first?.location else { return false }
+        var seen: Set<String> = []
+        var lines: [LineRecord] = []
+        for line in open where line.location == location && lines.count < Netting.maxRows {
+            guard let item = line.inventoryItem, seen.insert(item).inserted else { continue }
+            lines.append(line)
+        }
+        let items = lines.compactMap(\.inventoryItem)
+        let read = try await call(api, cost: ShopifyDocuments.estimatedCost(.onHand(itemCount: items.count)), &progress) {
+            try await $0.onHand(items: items, locationID: location)
+        }
+        progress.observe(read.cost)
+        var updates: [LineUpdate] = []
+        var rows: [QuantitySet] = []
+        var members: [LineRef] = []
+        var keyParts = ["set", store, location]
+        for line in lines {
+            guard let item = line.inventoryItem, let quantity = line.quantity else { continue }
+            guard let current = read.onHand[item] ?? nil else {
+                updates.append(
+                    LineUpdate(
+                        ref: line.ref,
+                        state: .failed,
+                        errorCode: "ITEM_NOT_STOCKED_AT_LOCATION",
+                        error: "Shopify has no inventory level for \(item) at \(location)"
+                    )
+                )
+                continue
+            }
+            if current == quantity {
+                updates.append(
+                    LineUpdate(ref: line.ref, state: .skipped, reason: SkipReason.equal.rawValue, before: current, after: current)
+                )
+                continue
+            }
+            rows.append(QuantitySet(inventoryItemID: item, locationID: location, quantity: quantity, changeFromQuantity: current))
+            members.append(line.ref)
+            keyParts.append("\(item)|\(quantity)|\(current)|\(line.ref.requestID)#\(line.ref.line)@\(line.generation).\(line.rereads)")
+        }
+        if !updates.isEmpty {
+            try runtime.state.update(updates)
+            logLineOutcomes(updates, lines: lines)
+            runtime.spoolBell.ring()
+        }
+        guard !rows.isEmpty else { return true }
+        let key = StableHash.key(keyParts)
+        let request = SetRequest(
+            reason: "correction",
+            referenceDocumentURI: "gid://shopify-sync/SyncCall/\(key)",
+            idempotencyKey: key,
+            quantities: rows
+        )
+        let intent = try runtime.state.createIntent(
+            store: store,
+            kind: .set,
+            idempotencyKey: key,
+            payload: try Self.encode(request),
+            members: members,
+            now: runtime.now().timeIntervalSince1970
+        )
+        try await send(intent, api: api, &progress)
+        return true
+    }
+
+    // MARK: - SKU lookup
+
+    private func resolveLookups(_ api: any InventoryAPI, _ progress: inout Progress) async throws -> Bool {
+        var lines: [LineRecord] = []
+        for kind in [LineKind.adjust, .set] {
+            lines += try runtime.state.openLines(store: store, kind: kind, state: .lookup, limit: 500)
+        }
+        guard let sku = lines.first?.sku else { return false }
+        let now = runtime.now().timeIntervalSince1970
+        var entry = try runtime.state.cachedSKU(store: store, sku: sku)
+        if entry == nil || (entry?.status != .found && now - (entry?.checkedAt ?? 0) > Self.lookupMissTTL) {
+            let result = try await call(api, cost: ShopifyDocuments.estimatedCost(.skuLookup), &progress) {
+                try await $0.lookupSKU(sku)
+            }
+            progress.observe(result.cost)
+            let ids = result.inventoryItemIDs
+            let status: SKUCacheEntry.Status = ids.count == 1 ? .found : (ids.isEmpty ? .missing : .ambiguous)
+            try runtime.state.cacheSKU(store: store, sku: sku, inventoryItem: ids.count == 1 ? ids[0] : nil, status: status, now: now)
+            entry = try runtime.state.cachedSKU(store: store, sku: sku)
+        }
+        let matching = lines.filter { $0.sku == sku }
+        if let entry, entry.status == .found, let item = entry.inventoryItem {
+            try runtime.state.update(matching.map { LineUpdate(ref: $0.ref, state: .pending, inventoryItem: item) })
+        } else {
+            let why = entry?.status == .ambiguous ? "several inventory items have this SKU" : "no inventory item has this SKU"
+            try runtime.state.update(
+                matching.map {
+                    LineUpdate(ref: $0.ref, state: .skipped, reason: SkipReason.noInventoryItem.rawValue, error: "lookup: \(why)")
+                }
+            )
+            if try runtime.state.shouldLogSKUMiss(store: store, sku: sku, now: now) {
+                logger.warning(
+                    "skipped SKU \(sku): \(why) in Shopify (lookup_missing); logged once an hour",
+                    metadata: [
+                        "message_id": MessageID.lineSkipped.metadataValue,
+                        "shopify.sku": "\(sku)",
+                        "sync.outcome": "skipped",
+                        "shopify.error_code": "no_inventory_item",
+                    ]
+                )
+            }
+            runtime.spoolBell.ring()
+        }
+        return true
+    }
+
+    // MARK: - Sending
+
+    /// Sends an intent's call (the same payload and key every time) and settles what Shopify answered.
+    private func send(_ intent: StoredIntent, api: any InventoryAPI, _ progress: inout Progress) async throws {
+        let members = try runtime.state.members(intentID: intent.id)
+        let result: MutationResult
+        do {
+            switch intent.kind {
+            case .adjust:
+                let request = try Self.decode(AdjustRequest.self, intent.payload)
+                result = try await call(api, cost: ShopifyDocuments.estimatedCost(.adjust), &progress) {
+                    try await $0.adjustQuantities(request)
+                }
+            case .set:
+                let request = try Self.decode(SetRequest.self, intent.payload)
+                result = try await call(api, cost: ShopifyDocuments.estimatedCost(.set), &progress) {
+                    try await $0.setQuantities(request)
+                }
+            }
+        } catch let failure as CallFailure {
+            try runtime.state.recordAttempt(intentID: intent.id, error: failure.error.description)
+            let firstAttempt = Date(timeIntervalSince1970: intent.createdAt)
+            if !failure.error.isRetryable
+                || progress.retry.shouldGiveUp(
+                    firstAttempt: firstAttempt,
+                    now: runtime.now(),
+                    maxRetryHours: runtime.current.config.maxRetryHours
+                )
+            {
+                let code = failure.error.isRetryable ? "shopify_unavailable" : (failure.error.shopifyCode ?? "graphql_error")
+                let updates = members.map {
+                    LineUpdate(ref: $0.ref, state: .failed, errorCode: code, error: failure.error.message)
+                }
+                try runtime.state.update(updates, settling: intent.id)
+                logLineOutcomes(updates, lines: members)
+                runtime.spoolBell.ring()
+            }
+            throw Hold.wait
+        }
+        progress.observe(result.cost)
+        try settle(intent, members: members, result: result)
+        runtime.spoolBell.ring()
+    }
+
+    /// Records a call's verdict: every member applied, or the lines Shopify refused failed and the rest freed.
+    private func settle(_ intent: StoredIntent, members: [LineRecord], result: MutationResult) throws {
+        let rows = try rowsOf(intent)
+        guard !result.userErrors.isEmpty else {
+            let updates = members.map { line -> LineUpdate in
+                let row = rows.firstIndex { $0.item == line.inventoryItem && $0.location == line.location }
+                let before = row.flatMap { rows[$0].changeFrom }
+                return LineUpdate(ref: line.ref, state: .applied, before: before, after: line.kind == .set ? line.quantity : nil)
+            }
+            try runtime.state.update(updates, settling: intent.id)
+            runtime.setStoreStatus(store, state: "ok", reason: nil, success: true)
+            logger.info(
+                "applied \(rows.count) row(s) for \(members.count) line(s) in one call",
+                metadata: [
+                    "message_id": MessageID.callApplied.metadataValue,
+                    "sync.outcome": "applied",
+                    "wms.movement_id": "\(Set(members.map(\.ref.requestID)).sorted().joined(separator: ","))",
+                    "shopify.idempotency_key": "\(intent.idempotencyKey)",
+                ]
+            )
+            if intent.kind == .set { logBulkItems(updates, lines: members) }
+            return
+        }
+        var updates: [LineUpdate] = []
+        var failedRows: Set<Int> = []
+        for error in result.userErrors {
+            guard let index = error.rowIndex, index < rows.count else {
+                // An error of the whole call (for example an idempotency mismatch): every line fails with it.
+                updates = members.map {
+                    LineUpdate(ref: $0.ref, state: .failed, errorCode: error.code ?? "USER_ERROR", error: error.message)
+                }
+                try runtime.state.update(updates, settling: intent.id)
+                logLineOutcomes(updates, lines: members)
+                return
+            }
+            failedRows.insert(index)
+            for line in members where line.inventoryItem == rows[index].item && line.location == rows[index].location {
+                if error.code == "CHANGE_FROM_QUANTITY_STALE" && line.rereads < Self.maxRereads {
+                    updates.append(LineUpdate(ref: line.ref, state: .pending, countReread: true))
+                } else {
+                    updates.append(
+                        LineUpdate(ref: line.ref, state: .failed, errorCode: error.code ?? "USER_ERROR", error: error.message)
+                    )
+                }
+            }
+        }
+        // The rest goes back to pending and is resent without the refused rows, under a new key.
+        try runtime.state.update(updates, settling: intent.id)
+        logLineOutcomes(updates, lines: members)
+    }
+
+    private struct Row {
+        var item: String
+        var location: String
+        var changeFrom: Int?
+    }
+
+    private func rowsOf(_ intent: StoredIntent) throws -> [Row] {
+        switch intent.kind {
+        case .adjust:
+            try Self.decode(AdjustRequest.self, intent.payload).changes.map {
+                Row(item: $0.inventoryItemID, location: $0.locationID, changeFrom: nil)
+            }
+        case .set:
+            try Self.decode(SetRequest.self, intent.payload).quantities.map {
+                Row(item: $0.inventoryItemID, location: $0.locationID, changeFrom: $0.changeFromQuantity)
+            }
+        }
+    }
+
+    // MARK: - Calls, budget, backoff, pause
+
+    /// A call that did not reach a verdict, after the store's state has been updated for it.
+    private struct CallFailure: Error {
+        var error: ShopifyError
+    }
+
+    /// Waits until the bucket can pay, makes the call, and turns failures into backoff or a pause.
+    private func call<T: Sendable>(
+        _ api: any InventoryAPI,
+        cost: Double,
+        _ progress: inout Progress,
+        _ body: @Sendable (any InventoryAPI) async throws -> T
+    ) async throws -> T {
+        let delay = progress.budget.delay(forCost: cost, now: .now)
+        if delay > .zero {
+            try await Task.sleep(for: delay)
+        }
+        progress.budget.spend(cost, at: .now)
+        do {
+            let value = try await body(api)
+            if progress.failures > 0 || progress.paused != nil {
+                resume(&progress)
+            }
+            progress.failures = 0
+            return value
+        } catch {
+            let failure = error as? ShopifyError ?? ShopifyError(code: .badResponse, message: "\(error)")
+            handle(failure, &progress)
+            throw CallFailure(error: failure)
+        }
+    }
+
+    private func handle(_ error: ShopifyError, _ progress: inout Progress) {
+        if let cost = error.cost { progress.budget.observe(cost, at: .now) }
+        let metadata: Logger.Metadata = [
+            "shopify.error_code": "\(error.shopifyCode ?? error.httpStatus.map { "HTTP \($0)" } ?? "\(error.code)")",
+            "shopify.error": "\(error.message)",
+        ]
+        switch error.code {
+        case .accessDenied:
+            let reason = error.httpStatus.map { "\($0)" } ?? "access denied"
+            if progress.paused == nil {
+                logger.critical(
+                    "store paused: Shopify refused the token (\(error)); its work waits and is probed with backoff",
+                    metadata: metadata.merging(["message_id": MessageID.storePaused.metadataValue]) { $1 }
+                )
+            }
+            progress.paused = reason
+            progress.probeFailures += 1
+            progress.notBefore = .now + progress.retry.delay(attempt: progress.probeFailures)
+            runtime.setStoreStatus(store, state: "paused", reason: reason, error: error.description)
+        case .throttled:
+            progress.notBefore = .now + (error.retryAfter ?? .seconds(1))
+            logger.notice(
+                "throttled by Shopify; waiting \(error.retryAfter ?? .seconds(1))",
+                metadata: metadata.merging([
+                    "message_id": MessageID.callRetrying.metadataValue, "sync.outcome": "retrying",
+                ]) { $1 }
+            )
+        default:
+            progress.failures += 1
+            let wait = progress.retry.delay(attempt: progress.failures, retryAfter: error.retryAfter)
+            progress.notBefore = .now + wait
+            runtime.setStoreStatus(store, state: "backoff", reason: "\(error.code)", error: error.description)
+            logger.warning(
+                "call failed (\(error)); retrying in \(wait)",
+                metadata: metadata.merging([
+                    "message_id": MessageID.callRetrying.metadataValue, "sync.outcome": "retrying",
+                ]) { $1 }
+            )
+        }
+    }
+
+    private func resume(_ progress: inout Progress) {
+        if progress.paused != nil {
+            logger.notice("store resumed: Shopify accepts the token again", metadata: ["message_id": MessageID.storeResumed.metadataValue])
+        }
+        progress.paused = nil
+        progress.probeFailures = 0
+        progress.failures = 0
+        runtime.setStoreStatus(store, state: "ok", reason: nil, success: true)
+    }
+
+    /// While paused, one cheap read decides whether the store works again.
+    private func probe(_ api: any InventoryAPI, _ progress: inout Progress) async throws {
+        _ = try await call(api, cost: ShopifyDocuments.estimatedCost(.shopName), &progress) { try await $0.shopName() }
+    }
+
+    // MARK: - Logging
+
+    private func logLineOutcomes(_ updates: [LineUpdate], lines: [LineRecord]) {
+        for update in updates where update.state == .failed {
+            let line = lines.first { $0.ref == update.ref }
+            logger.error(
+                "SKU \(line?.sku ?? "?") failed in store \(store): \(update.errorCode ?? "") \(update.error ?? "")",
+                metadata: [
+                    "message_id": MessageID.lineFailed.metadataValue,
+                    "shopify.sku": "\(line?.sku ?? "")",
+                    "shopify.inventory_item": "\(line?.inventoryItem ?? "")",
+                    "shopify.location": "\(line?.location ?? "")",
+                    "wms.movement_id": "\(update.ref.requestID)",
+                    "sync.outcome": "failed",
+                    "shopify.error_code": "\(update.errorCode ?? "")",
+                    "shopify.error": "\(update.error ?? "")",
+                ]
+            )
+        }
+        for update in updates where update.state == .skipped && update.reason == SkipReason.equal.rawValue {
+            let line = lines.first { $0.ref == update.ref }
+            logger.debug(
+                "bulk sync: SKU \(line?.sku ?? "?") already \(update.before ?? 0) in store \(store)",
+                metadata: [
+                    "message_id": MessageID.bulkSyncItem.metadataValue,
+                    "shopify.sku": "\(line?.sku ?? "")",
+                    "wms.movement_id": "\(update.ref.requestID)",
+                    "sync.outcome": "skipped",
+                ]
+            )
+        }
+    }
+
+    private func logBulkItems(_ updates: [LineUpdate], lines: [LineRecord]) {
+        for update in updates {
+            let line = lines.first { $0.ref == update.ref }
+            logger.info(
+                "bulk sync: SKU \(line?.sku ?? "?") set from \(update.before ?? 0) to \(update.after ?? 0) in store \(store)",
+                metadata: [
+                    "message_id": MessageID.bulkSyncItem.metadataValue,
+                    "shopify.sku": "\(line?.sku ?? "")",
+                    "shopify.inventory_item": "\(line?.inventoryItem ?? "")",
+                    "shopify.location": "\(line?.location ?? "")",
+                    "wms.movement_id": "\(update.ref.requestID)",
+                    "sync.outcome": "applied",
+                ]
+            )
+        }
+    }
+
+    // MARK: - Payloads
+
+    static func encode(_ value: some Encodable) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return [UInt8](try encoder.encode(value))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
+        try JSONDecoder().decode(type, from: Data(bytes))
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import ShopifyAPI
+import ShopifySyncCore
+import Spool
+import SyncState
+import Synchronization
+import Systemd
+
+/// What the daemon's parts share: the state ledger, the spool, the live config and catalog, and the doorbells
+/// that wake the spool loop and the store workers.
+public final class SyncRuntime: Sendable {
+    /// The live configuration and catalog, replaced as a whole on reload.
+    struct Settings: Sendable {
+        var config: SyncConfig
+        var catalog: Catalog
+        var mapper: Mapper { Mapper(config: config, catalog: catalog) }
+    }
+
+    let state: StateStore
+    let spool: Spool
+    let logger: Logger
+    let health: WorkLoopHealth
+    /// Wakes the spool loop: new files, settled lines.
+    let spoolBell = Doorbell()
+    /// Wakes each store's worker: new open lines.
+    let storeBells: [String: Doorbell]
+    private let settings: Mutex<Settings>
+    private let clients: Mutex<[String: any InventoryAPI]>
+    private let storeStatus: Mutex<[String: String]> = Mutex([:])
+    /// Test hook: while set, the spool loop stops making progress (so the watchdog must stop).
+    let stallWorkLoop: Bool
+
+    init(
+        config: SyncConfig,
+        catalog: Catalog,
+        state: StateStore,
+        spool: Spool,
+        clients: [String: any InventoryAPI],
+        health: WorkLoopHealth,
+        logger: Logger,
+        stallWorkLoop: Bool = false
+    ) {
+        self.settings = Mutex(Settings(config: config, catalog: catalog))
+        self.state = state
+        self.spool = spool
+        self.clients = Mutex(clients)
+        self.health = health
+        self.logger = logger
+        self.stallWorkLoop = stallWorkLoop
+        var bells: [String: Doorbell] = [:]
+        for name in config.storeNames { bells[name] = Doorbell() }
+        self.storeBells = bells
+    }
+
+    var current: Settings { settings.withLock { $0 } }
+
+    func replace(config: SyncConfig, catalog: Catalog, clients newClients: [String: any InventoryAPI]) {
+        settings.withLock { $0 = Settings(config: config, catalog: catalog) }
+        clients.withLock { clients in
+            for (name, client) in newClients { clients[name] = client }
+        }
+    }
+
+    func client(_ store: String) -> (any InventoryAPI)? { clients.withLock { $0[store] } }
+
+    func ringStores() {
+        for bell in storeBells.values { bell.ring() }
+    }
+
+    func now() -> Date { Date() }
+
+    /// Records a store's health for `status` and the STATUS= line.
+    func setStoreStatus(_ store: String, state: String, reason: String?, success: Bool = false, error: String? = nil) {
+        let line = reason.map { "\(state): \($0)" } ?? state
+        storeStatus.withLock { $0[store] = line }
+        do {
+            try self.state.setStoreState(
+                store: store,
+                state: state,
+                reason: reason,
+                success: success,
+                error: error,
+                now: now().timeIntervalSince1970
+            )
+        } catch {
+            logger.error("cannot record store state: \(error)", metadata: ["shopify.store": "\(store)"])
+        }
+    }
+
+    func storeStatusLine(_ store: String) -> String { storeStatus.withLock { $0[store] ?? "ok" } }
+}

@@ -1,0 +1,182 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import ShopifyAPI
+import ShopifySyncCore
+import Spool
+import SyncState
+import Synchronization
+import SystemPackage
+import Systemd
+import UnixSignals
+
+/// The daemon's work as one `Service`: recovery, the spool loop, the store workers and reloads.
+///
+/// READY=1 is sent only after recovery and the first scan. On graceful shutdown the loops stop taking new
+/// work, in-flight calls finish (the service group cancels after 30 s), and STOPPING=1 is sent first.
+final class SyncService: Service, Sendable {
+    private let runtime: SyncRuntime
+    private let notifier: SystemdNotifier
+    private let status: StatusReporter
+    private let configPath: String
+    private let environment: [String: String]
+    /// Names inotify reported, and whether it overflowed, since the loop last looked.
+    private let events = Mutex<(names: [String], overflow: Bool)>(([], false))
+
+    init(
+        runtime: SyncRuntime,
+        notifier: SystemdNotifier,
+        status: StatusReporter,
+        configPath: String,
+        environment: [String: String]
+    ) {
+        self.runtime = runtime
+        self.notifier = notifier
+        self.status = status
+        self.configPath = configPath
+        self.environment = environment
+    }
+
+    private var logger: Logger { runtime.logger }
+
+    func run() async throws {
+        let spool = runtime.spool
+        let processor = SpoolProcessor(runtime: runtime)
+        try spool.prepare()
+        // The watch is set before the first scan, so no file dropped in between is missed.
+        let pendingEvents = try PendingEvents(directory: spool.path(.pending))
+        try processor.recover()
+        try processor.scan()
+        try processor.finishCompleted()
+        processor.applyRetention()
+        runtime.health.beat()
+        publishStatus()
+        notifier.ready()
+        logger.notice(
+            "shopify-sync started: spool \(spool.root), stores \(runtime.current.config.storeNames.joined(separator: ", "))",
+            metadata: ["message_id": MessageID.daemonStarted.metadataValue]
+        )
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.watch(pendingEvents) }
+                group.addTask { await self.handleSignals() }
+                for store in self.runtime.current.config.storeNames {
+                    group.addTask { await StoreWorker(store: store, runtime: self.runtime).run() }
+                }
+                await self.loop(processor)
+                group.cancelAll()
+                await group.waitForAll()
+            }
+        } onGracefulShutdown: {
+            self.notifier.stopping()
+            self.logger.notice(
+                "stopping: finishing in-flight calls",
+                metadata: ["message_id": MessageID.daemonStopping.metadataValue]
+            )
+            self.runtime.spoolBell.ring()
+            self.runtime.ringStores()
+        }
+    }
+
+    // MARK: - The spool loop
+
+    private func loop(_ processor: SpoolProcessor) async {
+        let config = runtime.current.config
+        let rescanEvery = Duration.milliseconds(Int64(config.rescanIntervalSeconds * 1000))
+        var lastRescan = ContinuousClock.now
+        var lastRetention = ContinuousClock.now
+        var catalogStamp = Self.modificationTime(config.catalogPath)
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if runtime.stallWorkLoop {
+                // Test hook: a stuck loop, so the watchdog must stop pinging.
+                await runtime.spoolBell.wait(timeout: .seconds(1))
+                continue
+            }
+            runtime.health.beat()
+            let (names, overflow) = events.withLock { events in
+                defer { events = ([], false) }
+                return events
+            }
+            let rescan = overflow || ContinuousClock.now - lastRescan >= rescanEvery
+            do {
+                if rescan {
+                    if overflow { logger.warning("inotify queue overflowed; rescanning pending/") }
+                    try processor.scan()
+                    lastRescan = .now
+                } else if !names.isEmpty {
+                    try processor.scan(names: names)
+                }
+                try processor.finishCompleted()
+            } catch {
+                logger.error("spool loop: \(error)")
+            }
+            if ContinuousClock.now - lastRetention >= .seconds(3600) {
+                processor.applyRetention()
+                lastRetention = .now
+            }
+            let stamp = Self.modificationTime(runtime.current.config.catalogPath)
+            if stamp != catalogStamp {
+                catalogStamp = stamp
+                reload(reason: "the catalog changed")
+            }
+            publishStatus()
+            await runtime.spoolBell.wait(timeout: .seconds(1))
+        }
+    }
+
+    private func watch(_ pendingEvents: PendingEvents) async {
+        for await event in pendingEvents {
+            events.withLock { events in
+                switch event {
+                case .file(let name):
+                    if events.names.count < 100_000 { events.names.append(name) } else { events.overflow = true }
+                case .overflow: events.overflow = true
+                }
+            }
+            runtime.spoolBell.ring()
+        }
+    }
+
+    private func publishStatus() {
+        guard let counts = try? runtime.spool.counts(now: Date()) else { return }
+        let stores = runtime.current.config.storeNames.map { ($0, runtime.storeStatusLine($0)) }
+        status.update(StatusSnapshot.line(counts: counts, stores: stores))
+    }
+
+    // MARK: - Reload
+
+    private func handleSignals() async {
+        for await _ in await UnixSignalsSequence(trapping: .sighup) {
+            notifier.reloading()
+            reload(reason: "SIGHUP")
+            notifier.ready()
+        }
+    }
+
+    /// Rereads config and catalog; a bad new one is refused and logged, and the running one kept.
+    private func reload(reason: String) {
+        do {
+            let config = try SyncConfig.load(path: configPath, environment: environment)
+            let catalog = try Catalog.load(path: config.catalogPath, knownStores: Set(config.stores.keys))
+            let running = runtime.current.config
+            for name in config.storeNames where running.stores[name] == nil {
+                logger.warning("store \(name) was added to the config; it starts with the next restart")
+            }
+            runtime.replace(config: config, catalog: catalog, clients: StoreClients.make(for: config))
+            logger.notice(
+                "reloaded config and catalog (\(reason))",
+                metadata: ["message_id": MessageID.reloaded.metadataValue]
+            )
+            runtime.ringStores()
+        } catch {
+            logger.error(
+                "reload refused (\(reason)); keeping the running config: \(error)",
+                metadata: ["message_id": MessageID.reloadRefused.metadataValue]
+            )
+        }
+    }
+
+    private static func modificationTime(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
+    }
+}
