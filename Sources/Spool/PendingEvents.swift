@@ -215,3 +215,10 @@ final class InotifyWatch: Sendable {
         return (events, ended)
     }
 }
+
+extension Spool {
+    /// Starts watching pending/; scan it (`pendingNames()`) after this returns to miss nothing.
+    public func pendingEvents() throws(SpoolError) -> PendingEvents {
+        try PendingEvents(directory: self.path(.pending))
+    }
+}

@@ -33,7 +33,9 @@ extension Spool {
         var removed = 0
         do throws(SpoolError) {
             for request in requests where isOld(request.name, request.name + suffix) {
-                try self.remove(.done, request.name)
+                guard try self.remove(.done, request.name) else {
+                    continue
+                }
                 removed += 1
                 if request.hasReport {
                     try self.remove(.done, request.name + suffix)
@@ -53,12 +55,20 @@ extension Spool {
         return removed
     }
 
-    /// Removes FOLDER/NAME; a file already gone is not an error.
-    private func remove(_ folder: SpoolFolder, _ name: String) throws(SpoolError) {
+    /// Removes FOLDER/NAME; returns false when it was not removed because it is a folder (logged), or was
+    /// already gone.
+    @discardableResult
+    private func remove(_ folder: SpoolFolder, _ name: String) throws(SpoolError) -> Bool {
         let path = self.path(folder, name)
         do {
             try Sys.unlink(path)
+            return true
         } catch .noSuchFileOrDirectory {
+            return false
+        } catch .isDirectory {
+            // Not something the spool put there: leave it, and do not let it stop retention.
+            self.logger.warning("a folder in done/ is left alone by retention", metadata: ["spool.file": "\(name)"])
+            return false
         } catch {
             throw SpoolError(.remove, path, error)
         }

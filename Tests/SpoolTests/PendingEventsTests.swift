@@ -10,7 +10,7 @@ struct PendingEventsTests {
     @Test(.timeLimit(.minutes(1)))
     func seesRenamesInAndFilesClosedAfterWriting() async throws {
         try await withTemporarySpool { spool async throws in
-            let events = try PendingEvents(directory: spool.path(.pending))
+            let events = try spool.pendingEvents()
             // Written in place under a hidden name, then renamed: only the final name is reported.
             try spool.place(.pending, ".partial.json", "{}")
             #expect(

@@ -249,6 +249,9 @@ struct SpoolFinishTests {
             // an old report without its request: removed, not counted
             try spool.place(.done, "orphan.json.result", "{}")
             try spool.setModified(.done, "orphan.json.result", to: old)
+            // a folder someone made in done/: left alone, and retention goes on
+            #expect(mkdir(spool.path(.done, "folder.json").string, 0o700) == 0)
+            try spool.setModified(.done, "folder.json", to: old)
             // failed/ is never touched by retention
             try spool.place(.failed, "failed.json", "{}")
             try spool.setModified(.failed, "failed.json", to: old)
@@ -256,7 +259,11 @@ struct SpoolFinishTests {
             let removed = try spool.removeDone(olderThan: now - 14 * 86_400)
 
             #expect(removed == 2)
-            #expect(try spool.names(in: .done) == ["late.json", "late.json.result", "new.json", "new.json.result"])
+            #expect(
+                try spool.names(in: .done) == [
+                    "folder.json", "late.json", "late.json.result", "new.json", "new.json.result",
+                ]
+            )
             #expect(try spool.names(in: .failed) == ["failed.json"])
             #expect(try spool.removeDone(olderThan: now - 14 * 86_400) == 0)
         }

@@ -149,6 +149,31 @@ struct SpoolTests {
         }
     }
 
+    @Test(.timeLimit(.minutes(1)))
+    func racingClaimersEachGetADifferentFile() async throws {
+        try await withTemporarySpool { spool async throws in
+            let names = (0..<300).map { "r\($0).json" }
+            for name in names {
+                try spool.place(.pending, name, "{}")
+            }
+            let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
+                for _ in 0..<6 {
+                    group.addTask {
+                        var mine: [String] = []
+                        for name in names.shuffled() where try spool.claim(name) == .claimed {
+                            mine.append(name)
+                        }
+                        return mine
+                    }
+                }
+                return try await group.reduce(into: []) { $0 += $1 }
+            }
+            #expect(claimed.sorted() == names.sorted())
+            #expect(try spool.names(in: .processing).count == names.count)
+            #expect(try spool.names(in: .pending).isEmpty)
+        }
+    }
+
     @Test(arguments: ["", "a/b", "..", "."])
     func claimRefusesNamesThatAreNotOneComponent(_ name: String) throws {
         try withTemporarySpool { spool throws in
