@@ -27,7 +27,9 @@ public struct RetryPolicy: Sendable, Hashable {
         using generator: inout some RandomNumberGenerator
     ) -> Duration {
         let ceiling = ceiling(attempt: attempt).secondsDouble
-        let jittered = Self.duration(seconds: Double.random(in: 0...ceiling, using: &generator))
+        // The top 53 bits as a fraction in [0, 1): one draw, no rejection loop.
+        let fraction = Double(generator.next() >> 11) * 0x1p-53
+        let jittered = Self.duration(seconds: fraction * ceiling)
         guard let retryAfter, retryAfter > jittered else { return jittered }
         return retryAfter
     }
