@@ -9,6 +9,9 @@ import Foundation
 /// `.badResponse`; other top-level errors that left the root field null are `.graphQL`. The access token
 /// is sent only in `X-Shopify-Access-Token` and never appears in an error or in `description`.
 public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
+    /// The Admin API version used when the configuration names none.
+    public static let defaultAPIVersion = "2026-07"
+
     /// `<endpoint>/admin/api/<apiVersion>/graphql.json`.
     public let url: String
     private let accessToken: String

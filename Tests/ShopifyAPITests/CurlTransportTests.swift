@@ -132,6 +132,24 @@ private func post(
         }
     }
 
+    @Test func transportWorksAgainAfterACancelledRequest() async throws {
+        let server = try LoopbackServer { request in
+            request.path == "/slow" ? .hang : .respond(status: 200, headers: json, body: "{}")
+        }
+        defer { server.stop() }
+        let transport = CurlTransport(label: "reuse-after-cancel")
+        let call = Task { () throws(ShopifyError) -> HTTPResponse in
+            try await post(transport, server.baseURL + "/slow", totalTimeout: .seconds(50))
+        }
+        var arrivals = server.received.makeAsyncIterator()
+        _ = await arrivals.next()
+        call.cancel()
+        _ = await call.result
+        #expect(try await post(transport, server.baseURL + "/fast").status == 200)
+        // The aborted connection is not reused: the second request came on a new one.
+        #expect(server.requests.map(\.connection) == [1, 2])
+    }
+
     @Test func cancelledBeforeSendingSendsNothing() async throws {
         let server = try LoopbackServer { _ in .respond(status: 200, headers: [], body: "{}") }
         defer { server.stop() }
@@ -172,6 +190,38 @@ private func post(
             #expect(server.requests.first?.path == "/main/admin/api/2026-07/graphql.json")
             #expect(server.requests.first?.header("X-Shopify-Access-Token") == "shpat_e2e_secret")
         }
+    }
+
+    @Test func adjustBodyReachesTheServerIntact() async throws {
+        let server = try LoopbackServer { _ in
+            .respond(
+                status: 200,
+                headers: json,
+                body: #"{"data":{"inventoryAdjustQuantities":{"inventoryAdjustmentGroup":null,"userErrors":[]}}}"#
+            )
+        }
+        defer { server.stop() }
+        let result = try await Self.client(server).adjustQuantities(
+            AdjustRequest(
+                reason: "received",
+                referenceDocumentURI: "gid://shopify-sync/SyncCall/k",
+                idempotencyKey: "k",
+                changes: [
+                    InventoryChange(
+                        inventoryItemID: "gid://shopify/InventoryItem/1",
+                        locationID: "gid://shopify/Location/1",
+                        delta: 2
+                    )
+                ]
+            )
+        )
+        #expect(result.userErrors.isEmpty)
+        let body = try #require(server.requests.first?.body)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        let variables = try #require(object["variables"] as? [String: Any])
+        let changes = try #require((variables["input"] as? [String: Any])?["changes"] as? [[String: Any]])
+        #expect(changes.first?["changeFromQuantity"] is NSNull)
+        #expect(variables["key"] as? String == "k")
     }
 
     @Test(arguments: [
