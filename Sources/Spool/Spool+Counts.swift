@@ -29,6 +29,12 @@ extension Spool {
         )
     }
 
+    /// The requests in a folder, without the reports next to them (`.result` in done/, `.error` in failed/),
+    /// sorted by name. A report whose request is gone is not listed.
+    public func requestNames(in folder: SpoolFolder) throws(SpoolError) -> [String] {
+        try self.requests(in: folder).requests.map(\.name)
+    }
+
     /// The requests of done/ or failed/ (with whether each has its report) and the reports without their
     /// request.
     func requests(

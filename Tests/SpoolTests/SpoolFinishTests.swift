@@ -289,6 +289,8 @@ struct SpoolFinishTests {
             try spool.place(.failed, "f.json.error", "{}")
 
             let counts = try spool.counts(now: now)
+            #expect(try spool.requestNames(in: .done) == ["d.json", "d.json.1"])
+            #expect(try spool.requestNames(in: .failed) == ["f.json"])
 
             #expect(counts.pending == 2)
             #expect(counts.processing == 1)
