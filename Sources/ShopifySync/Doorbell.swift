@@ -23,8 +23,17 @@ public final class Doorbell: Sendable {
         waiter?.resume()
     }
 
-    /// Returns when rung (at once when rung since the last wait) or after `timeout`. One waiter at a time.
+    /// Returns when rung (at once when rung since the last wait), after `timeout`, or when the task is cancelled.
+    /// One waiter at a time.
     public func wait(timeout: Duration) async {
+        await withTaskCancellationHandler {
+            await wait(upTo: timeout)
+        } onCancel: {
+            ring()
+        }
+    }
+
+    private func wait(upTo timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 try? await Task.sleep(for: timeout)

@@ -59,7 +59,10 @@ extension OperatorCommands {
     }
 
     /// Streams a snapshot CSV, validating each row; a bad row is exit 65 naming its line.
-    static func readSnapshot(_ path: String, _ body: (SnapshotRow) throws(CommandFailure) -> Void) throws(CommandFailure) {
+    static func readSnapshot(
+        _ path: String,
+        _ body: (SnapshotRow) throws(CommandFailure) -> Void
+    ) throws(CommandFailure) {
         var reader = try SnapshotReader(path: path)
         while let row = try reader.next() { try body(row) }
     }

@@ -52,7 +52,9 @@ extension OperatorCommands {
             } else {
                 let shopify = row.shopify.map(String.init) ?? "not stocked"
                 let difference = row.difference.map { $0 > 0 ? "+\($0)" : "\($0)" } ?? "-"
-                output("\(row.store)\t\(row.location)\t\(row.sku)\twms \(row.wms)\tshopify \(shopify)\tdiff \(difference)")
+                output(
+                    "\(row.store)\t\(row.location)\t\(row.sku)\twms \(row.wms)\tshopify \(shopify)\tdiff \(difference)"
+                )
             }
         }
         func flush(_ key: String) async throws(CommandFailure) {
@@ -116,7 +118,11 @@ extension OperatorCommands {
     }
 
     /// One batched read, waiting out throttling a few times; anything else is exit 69.
-    static func readOnHand(_ client: any InventoryAPI, items: [String], location: String) async throws(CommandFailure)
+    static func readOnHand(
+        _ client: any InventoryAPI,
+        items: [String],
+        location: String
+    ) async throws(CommandFailure)
         -> OnHandResult
     {
         var attempt = 0
@@ -125,7 +131,8 @@ extension OperatorCommands {
                 return try await client.onHand(items: items, locationID: location)
             } catch {
                 attempt += 1
-                guard error.code == .throttled || error.code == .unavailable || error.code == .network, attempt < 8 else {
+                guard error.code == .throttled || error.code == .unavailable || error.code == .network, attempt < 8
+                else {
                     throw CommandFailure(.unavailable, "cannot read Shopify: \(error)")
                 }
                 try? await Task.sleep(for: error.retryAfter ?? RetryPolicy().delay(attempt: attempt))

@@ -105,7 +105,9 @@ public struct OperatorCommands: Sendable {
         let config = try loadConfig()
         let statePath = (config.stateDir as NSString).appendingPathComponent("state.sqlite")
         do {
-            let state = FileManager.default.fileExists(atPath: statePath) ? try StateStore(path: statePath, readOnly: true) : nil
+            let state =
+                FileManager.default.fileExists(atPath: statePath)
+                ? try StateStore(path: statePath, readOnly: true) : nil
             let snapshot = try StatusSnapshot.read(config: config, state: state, spool: spool(config), now: Date())
             output(json ? snapshot.json() : snapshot.text())
         } catch {

@@ -82,7 +82,8 @@ struct RequestPlanner: Sendable {
         }
         var plan = Plan(lines: lines)
         guard bulk.scope == .all else { return plan }
-        let stores = bulk.store.map { [$0] } ?? mapper.config.storeNames.filter { mapper.config.stores[$0]?.enabled == true }
+        let stores =
+            bulk.store.map { [$0] } ?? mapper.config.storeNames.filter { mapper.config.stores[$0]?.enabled == true }
         let named = Set(bulk.items.map(\.sku))
         for store in stores {
             let mapped = mapper.catalog.syncedEntries(store: store)

@@ -3,6 +3,7 @@ import Logging
 import ShopifySyncCore
 import Spool
 import SyncState
+import Synchronization
 import SystemPackage
 import Systemd
 
@@ -11,8 +12,10 @@ import Systemd
 ///
 /// Durability: a request's outcome is in the ledger before its file leaves processing/, so a crash at any point
 /// leaves each file in exactly one folder and its work recorded once.
-struct SpoolProcessor: Sendable {
+final class SpoolProcessor: Sendable {
     let runtime: SyncRuntime
+    /// Claimed files whose reading failed for a reason of the system, not of the file (EMFILE, EIO): retried.
+    private let retry = Mutex<Set<String>>([])
     private var logger: Logger { runtime.logger }
     private var spool: Spool { runtime.spool }
     private var state: StateStore { runtime.state }
@@ -49,7 +52,13 @@ struct SpoolProcessor: Sendable {
 
     /// Claims and ingests pending files: all of them in mtime order, or just `names` when given.
     func scan(names: [String]? = nil) throws {
+        for name in retry.withLock({ names in
+            defer { names = [] }
+            return names
+        }) { ingest(name) }
         let candidates = try names ?? spool.pendingNames()
+        var claimed = false
+        defer { if claimed { try? spool.sync(.pending, .processing) } }
         for name in candidates {
             if name.hasPrefix(".") { continue }
             guard Spool.isValidName(name) else {
@@ -62,7 +71,9 @@ struct SpoolProcessor: Sendable {
                 continue
             }
             switch try spool.claim(name) {
-            case .claimed: ingest(name)
+            case .claimed:
+                claimed = true
+                ingest(name)
             case .vanished, .busy: continue
             }
         }
@@ -76,8 +87,11 @@ struct SpoolProcessor: Sendable {
         } catch let rejection as SpoolRejection {
             refuse(name, from: .processing, reason: rejection.reason, message: rejection.message)
             return
+        } catch let error as SpoolError where error.code == .notFound {
+            return
         } catch {
-            refuse(name, from: .processing, reason: "unreadable", message: "\(error)")
+            logger.error("cannot read \(name) (retried): \(error)", metadata: ["spool.file": "\(name)"])
+            _ = retry.withLock { $0.insert(name) }
             return
         }
         let decoded: RequestDecoder.Decoded

@@ -31,7 +31,11 @@ enum StoreClients {
         }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty, !token.contains(where: \.isNewline) else {
-            throw ConfigError(file: store.tokenFile, line: nil, "the token file of store \(store.name) is empty or has several lines")
+            throw ConfigError(
+                file: store.tokenFile,
+                line: nil,
+                "the token file of store \(store.name) is empty or has several lines"
+            )
         }
         return token
     }

@@ -99,7 +99,9 @@ struct StoreWorker: Sendable {
         let lines = try runtime.state.openLines(store: store, kind: .adjust, state: .pending, limit: 5_000)
         guard !lines.isEmpty else { return false }
         let deltas = lines.compactMap { line -> PendingDelta? in
-            guard let item = line.inventoryItem, let location = line.location, let delta = line.delta else { return nil }
+            guard let item = line.inventoryItem, let location = line.location, let delta = line.delta else {
+                return nil
+            }
             return PendingDelta(
                 ref: line.ref,
                 inventoryItemID: item,
@@ -111,7 +113,9 @@ struct StoreWorker: Sendable {
         }
         guard let batch = Netting.batches(deltas).first else { return false }
         guard !batch.rows.isEmpty else {
-            try runtime.state.update(batch.nettedToZero.map { LineUpdate(ref: $0, state: .applied, reason: "netted_to_zero") })
+            try runtime.state.update(
+                batch.nettedToZero.map { LineUpdate(ref: $0, state: .applied, reason: "netted_to_zero") }
+            )
             runtime.spoolBell.ring()
             return true
         }
@@ -148,7 +152,8 @@ struct StoreWorker: Sendable {
             lines.append(line)
         }
         let items = lines.compactMap(\.inventoryItem)
-        let read = try await call(api, cost: ShopifyDocuments.estimatedCost(.onHand(itemCount: items.count)), &progress) {
+        let read = try await call(api, cost: ShopifyDocuments.estimatedCost(.onHand(itemCount: items.count)), &progress)
+        {
             try await $0.onHand(items: items, locationID: location)
         }
         progress.observe(read.cost)
@@ -171,13 +176,28 @@ struct StoreWorker: Sendable {
             }
             if current == quantity {
                 updates.append(
-                    LineUpdate(ref: line.ref, state: .skipped, reason: SkipReason.equal.rawValue, before: current, after: current)
+                    LineUpdate(
+                        ref: line.ref,
+                        state: .skipped,
+                        reason: SkipReason.equal.rawValue,
+                        before: current,
+                        after: current
+                    )
                 )
                 continue
             }
-            rows.append(QuantitySet(inventoryItemID: item, locationID: location, quantity: quantity, changeFromQuantity: current))
+            rows.append(
+                QuantitySet(
+                    inventoryItemID: item,
+                    locationID: location,
+                    quantity: quantity,
+                    changeFromQuantity: current
+                )
+            )
             members.append(line.ref)
-            keyParts.append("\(item)|\(quantity)|\(current)|\(line.ref.requestID)#\(line.ref.line)@\(line.generation).\(line.rereads)")
+            keyParts.append(
+                "\(item)|\(quantity)|\(current)|\(line.ref.requestID)#\(line.ref.line)@\(line.generation).\(line.rereads)"
+            )
         }
         if !updates.isEmpty {
             try runtime.state.update(updates)
@@ -221,17 +241,29 @@ struct StoreWorker: Sendable {
             progress.observe(result.cost)
             let ids = result.inventoryItemIDs
             let status: SKUCacheEntry.Status = ids.count == 1 ? .found : (ids.isEmpty ? .missing : .ambiguous)
-            try runtime.state.cacheSKU(store: store, sku: sku, inventoryItem: ids.count == 1 ? ids[0] : nil, status: status, now: now)
+            try runtime.state.cacheSKU(
+                store: store,
+                sku: sku,
+                inventoryItem: ids.count == 1 ? ids[0] : nil,
+                status: status,
+                now: now
+            )
             entry = try runtime.state.cachedSKU(store: store, sku: sku)
         }
         let matching = lines.filter { $0.sku == sku }
         if let entry, entry.status == .found, let item = entry.inventoryItem {
             try runtime.state.update(matching.map { LineUpdate(ref: $0.ref, state: .pending, inventoryItem: item) })
         } else {
-            let why = entry?.status == .ambiguous ? "several inventory items have this SKU" : "no inventory item has this SKU"
+            let why =
+                entry?.status == .ambiguous ? "several inventory items have this SKU" : "no inventory item has this SKU"
             try runtime.state.update(
                 matching.map {
-                    LineUpdate(ref: $0.ref, state: .skipped, reason: SkipReason.noInventoryItem.rawValue, error: "lookup: \(why)")
+                    LineUpdate(
+                        ref: $0.ref,
+                        state: .skipped,
+                        reason: SkipReason.noInventoryItem.rawValue,
+                        error: "lookup: \(why)"
+                    )
                 }
             )
             if try runtime.state.shouldLogSKUMiss(store: store, sku: sku, now: now) {
@@ -279,7 +311,8 @@ struct StoreWorker: Sendable {
                     maxRetryHours: runtime.current.config.maxRetryHours
                 )
             {
-                let code = failure.error.isRetryable ? "shopify_unavailable" : (failure.error.shopifyCode ?? "graphql_error")
+                let code =
+                    failure.error.isRetryable ? "shopify_unavailable" : (failure.error.shopifyCode ?? "graphql_error")
                 let updates = members.map {
                     LineUpdate(ref: $0.ref, state: .failed, errorCode: code, error: failure.error.message)
                 }
@@ -301,7 +334,12 @@ struct StoreWorker: Sendable {
             let updates = members.map { line -> LineUpdate in
                 let row = rows.firstIndex { $0.item == line.inventoryItem && $0.location == line.location }
                 let before = row.flatMap { rows[$0].changeFrom }
-                return LineUpdate(ref: line.ref, state: .applied, before: before, after: line.kind == .set ? line.quantity : nil)
+                return LineUpdate(
+                    ref: line.ref,
+                    state: .applied,
+                    before: before,
+                    after: line.kind == .set ? line.quantity : nil
+                )
             }
             try runtime.state.update(updates, settling: intent.id)
             runtime.setStoreStatus(store, state: "ok", reason: nil, success: true)
@@ -335,7 +373,12 @@ struct StoreWorker: Sendable {
                     updates.append(LineUpdate(ref: line.ref, state: .pending, countReread: true))
                 } else {
                     updates.append(
-                        LineUpdate(ref: line.ref, state: .failed, errorCode: error.code ?? "USER_ERROR", error: error.message)
+                        LineUpdate(
+                            ref: line.ref,
+                            state: .failed,
+                            errorCode: error.code ?? "USER_ERROR",
+                            error: error.message
+                        )
                     )
                 }
             }
@@ -440,7 +483,10 @@ struct StoreWorker: Sendable {
 
     private func resume(_ progress: inout Progress) {
         if progress.paused != nil {
-            logger.notice("store resumed: Shopify accepts the token again", metadata: ["message_id": MessageID.storeResumed.metadataValue])
+            logger.notice(
+                "store resumed: Shopify accepts the token again",
+                metadata: ["message_id": MessageID.storeResumed.metadataValue]
+            )
         }
         progress.paused = nil
         progress.probeFailures = 0

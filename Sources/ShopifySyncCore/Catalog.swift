@@ -72,7 +72,9 @@ public struct Catalog: Sendable, Hashable {
                 var itemID: String?
                 if !item.isEmpty {
                     guard let gid = ShopifyID.normalize(item, kind: "InventoryItem") else {
-                        fail("column inventory_item_id: expected gid://shopify/InventoryItem/N or a number, got \"\(item)\"")
+                        fail(
+                            "column inventory_item_id: expected gid://shopify/InventoryItem/N or a number, got \"\(item)\""
+                        )
                         continue
                     }
                     itemID = gid

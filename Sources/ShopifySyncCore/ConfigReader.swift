@@ -78,7 +78,11 @@ struct ConfigReader {
             return nil
         }
         guard range.contains(number) else {
-            fail(key, section: section, "'\(key)' must be from \(range.lowerBound) to \(range.upperBound), got \(number)")
+            fail(
+                key,
+                section: section,
+                "'\(key)' must be from \(range.lowerBound) to \(range.upperBound), got \(number)"
+            )
             return nil
         }
         return number
@@ -118,7 +122,11 @@ struct ConfigReader {
         }
         if table["default_location"] == nil {
             errors.append(
-                ConfigError(file: path, line: line(of: name, section: "stores"), "[\(section)] needs 'default_location'")
+                ConfigError(
+                    file: path,
+                    line: line(of: name, section: "stores"),
+                    "[\(section)] needs 'default_location'"
+                )
             )
         }
         let apiVersion = string(table, "api_version", section: section) ?? SyncConfig.defaultAPIVersion

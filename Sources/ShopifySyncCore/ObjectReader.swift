@@ -57,7 +57,11 @@ struct ObjectReader {
         case .integer(let integer):
             return integer
         case .number(let number) where number.rounded() == number:
-            throw RequestError(.outOfRange, field: path(key), "expected an integer within +-1,000,000,000, got \(number)")
+            throw RequestError(
+                .outOfRange,
+                field: path(key),
+                "expected an integer within +-1,000,000,000, got \(number)"
+            )
         default:
             throw RequestError(.wrongType, field: path(key), "expected an integer, got \(value.typeName)")
         }

@@ -45,7 +45,11 @@ public struct RequestDecoder: Sendable {
         }
         let reference = try reader.optionalString("reference")
         if let reference, reference.count > 255 {
-            throw RequestError(.outOfRange, field: "reference", "expected at most 255 characters, got \(reference.count)")
+            throw RequestError(
+                .outOfRange,
+                field: "reference",
+                "expected at most 255 characters, got \(reference.count)"
+            )
         }
         var order: Movement.Order?
         if var orderReader = try reader.optionalObject("order") {

@@ -171,7 +171,9 @@ public struct SyncConfig: Sendable, Hashable {
             }
         }
         if config.stores.isEmpty && reader.errors.isEmpty {
-            reader.errors.append(ConfigError(file: path, line: nil, "no [stores.NAME] table: configure at least one store"))
+            reader.errors.append(
+                ConfigError(file: path, line: nil, "no [stores.NAME] table: configure at least one store")
+            )
         }
         guard reader.errors.isEmpty else { throw ConfigErrors(reader.errors) }
         return config

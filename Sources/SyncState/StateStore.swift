@@ -18,6 +18,8 @@ public final class StateStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.readonly = readOnly
         configuration.label = "shopify-sync-state"
+        // Every commit reaches the disk before the daemon moves a file on (WAL is GRDB's default for a pool).
+        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         if !readOnly {
             let folder = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -25,7 +27,6 @@ public final class StateStore: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         self.path = path
         if !readOnly {
-            try pool.write { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
         }
     }
