@@ -25,7 +25,7 @@ struct JournalLogHandlerTests {
             ("_private", "X__PRIVATE"),
             ("9lives", "X_9LIVES"),
             ("", "X_"),
-            ("größe", "GR__E"),
+            ("größe", "GR_SSE"),
             ("message", "X_MESSAGE"),
             ("priority", "X_PRIORITY"),
             ("code.line", "X_CODE_LINE"),

@@ -90,25 +90,32 @@ struct SystemdFilesTests {
     }
 
     @Test(
-        "check-unit.sh fails a unit with an unknown setting or weaker hardening",
+        "check-unit.sh fails a unit with an unknown setting, a missing program, or weaker hardening",
         .enabled(
             if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"),
             "systemd-analyze is not installed"
         ),
         arguments: [
-            ("Restart=on-failure", "Restart=on-failure\nNoSuchSetting=yes"),
-            ("ProtectSystem=strict", "ProtectSystem=no"),
-            ("PrivateUsers=yes", "PrivateUsers=no"),
+            ["Restart=on-failure": "Restart=on-failure\nNoSuchSetting=yes"],
+            ["ExecReload=/bin/kill -HUP $MAINPID": "ExecReload=/nonexistent/kill -HUP $MAINPID"],
+            [
+                "ProtectSystem=strict": "ProtectSystem=no",
+                "PrivateUsers=yes": "PrivateUsers=no",
+                "MemoryDenyWriteExecute=yes": "MemoryDenyWriteExecute=no",
+            ],
         ]
     )
-    func checkCatchesProblems(original: String, replacement: String) throws {
-        let unit = try String(contentsOf: systemdFolder.appendingPathComponent("shopify-sync.service"), encoding: .utf8)
-        #expect(unit.contains(original + "\n"))
+    func checkCatchesProblems(replacements: [String: String]) throws {
+        var unit = try String(contentsOf: systemdFolder.appendingPathComponent("shopify-sync.service"), encoding: .utf8)
+        for (original, replacement) in replacements {
+            #expect(unit.contains("\n" + original + "\n"))
+            unit = unit.replacingOccurrences(of: "\n" + original + "\n", with: "\n" + replacement + "\n")
+        }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("unit-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let broken = directory.appendingPathComponent("shopify-sync.service")
-        try unit.replacingOccurrences(of: original + "\n", with: replacement + "\n").write(
+        try unit.write(
             to: broken,
             atomically: true,
             encoding: .utf8
