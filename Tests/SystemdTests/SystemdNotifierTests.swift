@@ -89,6 +89,19 @@ struct SystemdNotifierEnvironmentTests {
         }
     }
 
+    @Test("NotifyListener.environment is what SystemdNotifier() reads", .timeLimit(.minutes(1)))
+    func listenerEnvironment() async throws {
+        try await NotifyListener.withListener { listener in
+            let environment = listener.environment(watchdog: .milliseconds(2500))
+            #expect(environment == ["NOTIFY_SOCKET": listener.path, "WATCHDOG_USEC": "2500000"])
+            try withEnvironment(environment.mapValues { $0 }.merging(["WATCHDOG_PID": nil]) { $1 }) {
+                #expect(SystemdNotifier().watchdogInterval == .milliseconds(2500))
+                SystemdNotifier().watchdogPing()
+            }
+            try await listener.waitFor("WATCHDOG=1")
+        }
+    }
+
     @Test("without $NOTIFY_SOCKET nothing is sent")
     func disabledWithoutSocket() async throws {
         try withEnvironment(["NOTIFY_SOCKET": nil, "WATCHDOG_USEC": nil]) {

@@ -81,6 +81,19 @@ public final class NotifyListener: Sendable {
         thread.start()
     }
 
+    /// The environment systemd gives a `Type=notify` service, pointing at this listener: `NOTIFY_SOCKET`, and
+    /// with a `watchdog` interval `WATCHDOG_USEC` (no `WATCHDOG_PID`, so it holds for whatever process gets it).
+    ///
+    /// Merge it into a child's environment: `ProcessInfo.processInfo.environment.merging(listener.environment()) { $1 }`.
+    public func environment(watchdog: Duration? = nil) -> [String: String] {
+        var environment = ["NOTIFY_SOCKET": self.path]
+        if let watchdog {
+            let (seconds, attoseconds) = watchdog.components
+            environment["WATCHDOG_USEC"] = String(seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        }
+        return environment
+    }
+
     /// Every datagram received so far, in order.
     public var messages: [String] {
         self.received.withLock { $0 }
