@@ -44,8 +44,12 @@ public final class StatusReporter: Service, Sendable {
 
     /// Sends status lines until graceful shutdown or cancellation.
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await self.send()
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await self.send()
+            }
+        } catch is CancellationError {
+            // Shutdown cancels the wait between two lines: that is the normal end, not a failure.
         }
     }
 

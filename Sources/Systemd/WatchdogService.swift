@@ -9,8 +9,8 @@ import ServiceLifecycle
 /// ``MessageID/workLoopRecovered``).
 ///
 /// Without a watchdog interval (no `WatchdogSec=`), ``run()`` only waits for graceful shutdown. It stops on
-/// graceful shutdown; since systemd keeps the watchdog armed while the service stops, list this service
-/// first in the `ServiceGroup` (services shut down in reverse order) and keep beating while draining.
+/// graceful shutdown, which is safe: systemd disarms the watchdog once the unit leaves the running state
+/// (on `STOPPING=1` or its own SIGTERM), so a draining daemon is not killed for missing pings.
 public struct WatchdogService: Service {
     /// The watchdog interval in use, or `nil` when the watchdog is off.
     public let interval: Duration?
