@@ -76,7 +76,7 @@ def flat(path):
     out = {}
     for shop, items in data.items():
         for item, entry in items.items():
-            for loc, q in (entry.get("levels") or {}).items():
+            for loc, q in (entry.get("locations") or {}).items():
                 out[(shop, entry.get("sku") or item, loc.rsplit("/", 1)[-1])] = q.get("on_hand")
     return out
 before, after = flat(sys.argv[1]), flat(sys.argv[2])

@@ -36,11 +36,18 @@ public enum JSONValue: Sendable, Hashable, Decodable {
         }
         do {
             return try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
-        } catch let DecodingError.dataCorrupted(context) {
-            let detail = (context.underlyingError as NSError?)?.userInfo[NSDebugDescriptionErrorKey] as? String
-            throw RequestError(.malformedJSON, field: nil, "not valid JSON: \(detail ?? context.debugDescription)")
         } catch {
-            throw RequestError(.malformedJSON, field: nil, "not valid JSON: \(error)")
+            throw RequestError(.malformedJSON, field: nil, "not valid JSON: \(syntaxProblem(bytes) ?? "\(error)")")
+        }
+    }
+
+    /// Foundation's JSONSerialization says where the text stops being JSON ("around character 7").
+    private static func syntaxProblem(_ bytes: [UInt8]) -> String? {
+        do {
+            _ = try JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed])
+            return nil
+        } catch {
+            return (error as NSError).userInfo[NSDebugDescriptionErrorKey] as? String
         }
     }
 

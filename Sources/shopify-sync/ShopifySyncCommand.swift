@@ -43,7 +43,8 @@ func runCommand(_ body: () async throws(CommandFailure) -> Void) async throws {
     }
 }
 
-func printLine(_ line: String) { print(line) }
+/// Writes a line to stdout unbuffered, so it keeps its order with stderr.
+func printLine(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 extension ShopifySyncCommand {
     struct Daemon: AsyncParsableCommand {
