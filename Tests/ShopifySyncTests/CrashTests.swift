@@ -26,7 +26,9 @@ struct CrashTests {
             SimulatorShop(
                 name: "main",
                 locations: [main1, main2],
-                items: skus.indices.map { SimulatorItem(id: mainItem($0), sku: skus[$0], levels: [main1: 1000, main2: 1000]) }
+                items: skus.indices.map {
+                    SimulatorItem(id: mainItem($0), sku: skus[$0], levels: [main1: 1000, main2: 1000])
+                }
             ),
             SimulatorShop(
                 name: "au",
@@ -80,11 +82,14 @@ struct CrashTests {
                     let useWH2 = Bool.random(using: &generator)
                     var delta = Int.random(in: -9...9, using: &generator)
                     if delta == 0 { delta = 1 }
-                    lines.append("{\"sku\":\"\(skus[index])\",\"location\":\"\(useWH2 ? "WH2" : "WH1")\",\"delta\":\(delta)}")
+                    lines.append(
+                        "{\"sku\":\"\(skus[index])\",\"location\":\"\(useWH2 ? "WH2" : "WH1")\",\"delta\":\(delta)}"
+                    )
                     expected["main|\(mainItem(index))|\(useWH2 ? main2 : main1)", default: 0] += delta
                     if index % 2 == 0 { expected["au|\(auItem(index))|\(au1)", default: 0] += delta }
                 }
-                let body = "{\"kind\":\"movement\",\"id\":\"m-\(number)\",\"movement_type\":\"adjustment\",\"lines\":[\(lines.joined(separator: ","))]}"
+                let body =
+                    "{\"kind\":\"movement\",\"id\":\"m-\(number)\",\"movement_type\":\"adjustment\",\"lines\":[\(lines.joined(separator: ","))]}"
                 files.append(("m-\(number).json", body))
                 if number % 10 == 0 { files.append(("m-\(number)-again.json", body)) }
             }
@@ -110,7 +115,8 @@ struct CrashTests {
             while !finished && ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
                 let pending = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/pending")) ?? []
-                let processing = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/processing")) ?? []
+                let processing =
+                    (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/processing")) ?? []
                 finished = pending.isEmpty && processing.isEmpty
             }
             daemon.signal(SIGTERM)
@@ -124,10 +130,15 @@ struct CrashTests {
             for (key, delta) in expected {
                 let parts = key.split(separator: "|").map(String.init)
                 let level = await simulator.state.quantities(shop: parts[0], item: parts[1], location: parts[2])
-                #expect(level?.onHand == 1000 + delta, "\(key): expected \(1000 + delta), Shopify has \(String(describing: level))")
+                #expect(
+                    level?.onHand == 1000 + delta,
+                    "\(key): expected \(1000 + delta), Shopify has \(String(describing: level))"
+                )
             }
             let broken = await simulator.state.calls().filter(\.connectionBroken).count
-            print("crash run \(run): \(Self.kills) kills, \(files.count) files, \(broken) connections broken after apply")
+            print(
+                "crash run \(run): \(Self.kills) kills, \(files.count) files, \(broken) connections broken after apply"
+            )
         }
     }
 }
