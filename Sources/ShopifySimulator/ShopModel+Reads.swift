@@ -24,7 +24,12 @@ extension ShopModel {
             return .object(locationObject(id))
         case "inventoryItems":
             let filter = ItemQuery(arguments["query"]?.stringValue ?? "")
-            let matching = itemOrder.filter { id in items[id].map(filter.matches) ?? false }
+            let matching: [String]
+            if let sku = filter.exactSKU {
+                matching = skuIndex[sku] ?? []  // one exact SKU: the index, not a scan of every item
+            } else {
+                matching = itemOrder.filter { id in items[id].map(filter.matches) ?? false }
+            }
             return connection(
                 ids: matching,
                 arguments: arguments,
@@ -258,6 +263,14 @@ struct ItemQuery {
             groups[groups.count - 1].append(Term(field: field, value: value, prefix: prefix))
         }
         self.groups = groups.filter { !$0.isEmpty }
+    }
+
+    /// The SKU when the whole query is one exact `sku:` term.
+    var exactSKU: String? {
+        guard groups.count == 1, groups[0].count == 1, groups[0][0].field == "sku", !groups[0][0].prefix else {
+            return nil
+        }
+        return groups[0][0].value
     }
 
     func matches(_ item: ItemModel) -> Bool {
