@@ -40,6 +40,15 @@ struct ShopifySimulatorCommand: AsyncParsableCommand {
     @Option(help: "Share of GraphQL calls answered with a 5xx (0...1).")
     var failRate: Double = 0
 
+    @Option(help: "The status of injected failures (default: 500, 502 and 503 in turn).")
+    var failStatus: Int?
+
+    @Option(help: "Share of mutation calls applied, then answered by breaking the connection (0...1).")
+    var breakAfterApplyRate: Double = 0
+
+    @Option(help: "The next this-many mutation calls are applied, then answered by breaking the connection.")
+    var breakAfterApplyNext = 0
+
     @Option(help: "Milliseconds added before every GraphQL answer.")
     var latencyMs = 0
 
@@ -73,7 +82,14 @@ struct ShopifySimulatorCommand: AsyncParsableCommand {
             shops: shops,
             restoreRate: restoreRate,
             bucket: bucket,
-            faults: SimulatorFaults(failRate: failRate, latencyMs: latencyMs, unauthorized: Set(unauthorized)),
+            faults: SimulatorFaults(
+                failRate: failRate,
+                failStatus: failStatus,
+                latencyMs: latencyMs,
+                unauthorized: Set(unauthorized),
+                breakAfterApplyRate: breakAfterApplyRate,
+                breakAfterApplyNext: breakAfterApplyNext
+            ),
             host: host,
             port: port
         )
