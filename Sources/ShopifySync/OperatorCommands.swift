@@ -38,6 +38,11 @@ public struct OperatorCommands: Sendable {
     public func submit(files: [String], output: (String) -> Void) throws(CommandFailure) {
         let config = try loadConfig()
         let spool = spool(config)
+        do {
+            try spool.prepare()
+        } catch {
+            throw CommandFailure(.ioError, "cannot prepare the spool: \(error)")
+        }
         var invalid: [String] = []
         for file in files {
             let name = (file as NSString).lastPathComponent

@@ -90,7 +90,9 @@ struct RequestPlanner: Sendable {
             let missing = mapped.map(\.sku).filter { !named.contains($0) }
             if !missing.isEmpty { plan.missingFromSnapshot[store] = missing }
             guard !bulk.force else { continue }
-            let zeros = lines.filter { $0.ref.store == store && $0.state.isOpen && $0.quantity == 0 }.count
+            // Items, like the catalog's mapped entries: a SKU set to 0 at two locations counts once.
+            let zeros = Set(lines.filter { $0.ref.store == store && $0.state.isOpen && $0.quantity == 0 }.map(\.sku))
+                .count
             if bulk.items.isEmpty {
                 throw Refusal(
                     reason: "mass_zero_guard",

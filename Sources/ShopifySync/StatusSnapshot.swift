@@ -25,7 +25,8 @@ public struct StatusSnapshot: Codable, Sendable {
     public var processing: Int
     public var done: Int
     public var failed: Int
-    public var oldestPendingAgeS: Double?
+    /// 0 when nothing is pending.
+    public var oldestPendingAgeS: Double
     public var stores: [String: Store]
     public var recentErrors: [Failure]
 
@@ -56,7 +57,7 @@ public struct StatusSnapshot: Codable, Sendable {
             processing: counts.processing,
             done: counts.done,
             failed: counts.failed,
-            oldestPendingAgeS: counts.oldestPendingAge,
+            oldestPendingAgeS: counts.oldestPendingAge ?? 0,
             stores: stores,
             recentErrors: failures.map {
                 Failure(
@@ -86,7 +87,7 @@ public struct StatusSnapshot: Codable, Sendable {
     public func text() -> String {
         var lines = [
             "pending \(pending), processing \(processing), done \(done), failed \(failed)"
-                + (oldestPendingAgeS.map { String(format: "; oldest pending %.0f s", $0) } ?? "")
+                + (pending > 0 ? String(format: "; oldest pending %.0f s", oldestPendingAgeS) : "")
         ]
         for name in stores.keys.sorted() {
             guard let store = stores[name] else { continue }

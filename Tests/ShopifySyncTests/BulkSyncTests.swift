@@ -271,12 +271,7 @@ struct BulkSyncTests {
         }
     }
 
-    @Test(
-        "hard sync: the guard counts items, not item-locations (3 of 7 items at 0 in two locations is under 50%)",
-        .disabled(
-            "bug: RequestPlanner.plan(_:massZeroPercent:) divides zero LINES (one per item and location) by mapped SKUs"
-        )
-    )
+    @Test("hard sync: the guard counts items, not item-locations (3 of 7 items at 0 in two locations is under 50%)")
     func guardCountsItemsNotLevels() async throws {
         try await withEngine { world in
             var items: [(String, String?, Int)] = []

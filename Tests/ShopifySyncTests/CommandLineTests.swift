@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import ShopifySimulator
+import Testing
+
+/// The operator subcommands as an operator runs them: the real binary on a copy of spool-example/.
+@Suite(.timeLimit(.minutes(2)))
+struct CommandLineTests {
+    /// Runs `shopify-sync ARGS` and returns its exit status and output (stdout and stderr).
+    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: ChildDaemon.executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    /// A copy of spool-example/ in a temporary folder.
+    static func withExample<T>(_ body: (String) throws -> T) throws -> T {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("spool-example").path
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in ["config.toml", "catalog.csv", "main.token", "au.token", "snapshot.csv", "requests"] {
+            try FileManager.default.copyItem(atPath: "\(source)/\(name)", toPath: "\(directory)/\(name)")
+        }
+        return try body(directory)
+    }
+
+    @Test("check: 0 on spool-example, 78 naming file and line on a bad config or catalog")
+    func check() throws {
+        try Self.withExample { directory in
+            let good = try Self.run(["check", "--config", "\(directory)/config.toml"])
+            #expect(good.status == 0, "\(good.output)")
+            try "sku,store,inventory_item_id,sync\nA,main,not-a-number,true\n".write(
+                toFile: "\(directory)/catalog.csv",
+                atomically: true,
+                encoding: .utf8
+            )
+            let badCatalog = try Self.run(["check", "--config", "\(directory)/config.toml"])
+            #expect(badCatalog.status == 78)
+            #expect(badCatalog.output.contains("catalog.csv:2:"))
+            try "spool_dir = 5\n".write(toFile: "\(directory)/config.toml", atomically: true, encoding: .utf8)
+            let badConfig = try Self.run(["check", "--config", "\(directory)/config.toml"])
+            #expect(badConfig.status == 78)
+            #expect(badConfig.output.contains("config.toml:1:"))
+        }
+    }
+
+    @Test("submit places valid files atomically and refuses invalid ones with 65, placing nothing")
+    func submit() throws {
+        try Self.withExample { directory in
+            let config = "\(directory)/config.toml"
+            let good = try Self.run(["submit", "--config", config, "\(directory)/requests/01-receipt.json"])
+            #expect(good.status == 0, "\(good.output)")
+            #expect(FileManager.default.fileExists(atPath: "\(directory)/spool/pending/01-receipt.json"))
+            let bad = try Self.run(["submit", "--config", config, "\(directory)/requests/12-bad-float-delta.json"])
+            #expect(bad.status == 65)
+            #expect(bad.output.contains("lines[0].delta"))
+            #expect(!FileManager.default.fileExists(atPath: "\(directory)/spool/pending/12-bad-float-delta.json"))
+            let again = try Self.run(["submit", "--config", config, "\(directory)/requests/01-receipt.json"])
+            #expect(again.status == 74)
+            let usage = try Self.run(["submit", "--config", config])
+            #expect(usage.status == 64)
+        }
+    }
+
+    @Test("status --json has the contract's shape")
+    func statusJSON() throws {
+        try Self.withExample { directory in
+            let config = "\(directory)/config.toml"
+            _ = try Self.run(["submit", "--config", config, "\(directory)/requests/02-pick.json"])
+            let result = try Self.run(["status", "--json", "--config", config])
+            #expect(result.status == 0, "\(result.output)")
+            let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
+            #expect(object?["pending"] as? Int == 1)
+            for key in ["processing", "done", "failed"] { #expect(object?[key] as? Int == 0) }
+            #expect(object?["oldest_pending_age_s"] is Double)
+            let stores = object?["stores"] as? [String: [String: Any]]
+            #expect(stores?.keys.sorted() == ["au", "main"])
+            #expect(stores?["main"]?["state"] as? String == "ok")
+        }
+    }
+
+    @Test("check --online reports a rejected token as such (69), and 0 when every store answers")
+    func checkOnline() async throws {
+        var logger = Logging.Logger(label: "sim")
+        logger.logLevel = .critical
+        let shops = [
+            SimulatorShop(name: "main", locations: ["gid://shopify/Location/1"], items: []),
+            SimulatorShop(name: "au", locations: ["gid://shopify/Location/11"], items: []),
+        ]
+        try await withSimulator(SimulatorOptions(shops: shops), logger: logger) { simulator in
+            try Self.withExample { directory in
+                let config = "\(directory)/config.toml"
+                var text = try String(contentsOfFile: config, encoding: .utf8)
+                text = text.replacingOccurrences(of: "http://127.0.0.1:8787", with: simulator.baseURL)
+                try text.write(toFile: config, atomically: true, encoding: .utf8)
+                let online = try Self.run(["check", "--online", "--config", config])
+                #expect(online.status == 0, "\(online.output)")
+                #expect(online.output.contains("store main: online"))
+            }
+            await simulator.state.updateFaults { $0.unauthorized = ["au"] }
+            try Self.withExample { directory in
+                let config = "\(directory)/config.toml"
+                var text = try String(contentsOfFile: config, encoding: .utf8)
+                text = text.replacingOccurrences(of: "http://127.0.0.1:8787", with: simulator.baseURL)
+                try text.write(toFile: config, atomically: true, encoding: .utf8)
+                let rejected = try Self.run(["check", "--online", "--config", config])
+                #expect(rejected.status == 69)
+                #expect(rejected.output.contains("store au: the token was rejected"))
+                #expect(!rejected.output.contains("shpat_example"))
+            }
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import ShopifySimulator
+import Testing
+
+/// Volume: thousands of files at once, through the real daemon.
+@Suite(.serialized, .timeLimit(.minutes(10)))
+struct DrainTests {
+    static let fileCount = Int(ProcessInfo.processInfo.environment["DRAIN_FILES"] ?? "") ?? 10_000
+
+    /// The daemon's peak resident memory (VmHWM) in KiB.
+    static func peakRSS(_ pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        }
+        return nil
+    }
+
+    @Test("10,000 files dropped at once while the daemon runs are all drained, once, in bounded memory")
+    func drainThousands() async throws {
+        try await DaemonSystemdTests.withWorld(skus: ["A-1", "A-2", "GONE"]) { simulator, directory in
+            let daemon = try ChildDaemon(config: "\(directory)/config.toml", logPath: "\(directory)/daemon.log")
+            while !FileManager.default.fileExists(atPath: "\(directory)/spool/done") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let start = ContinuousClock.now
+            for index in 0..<Self.fileCount {
+                let sku = index % 2 == 0 ? "A-1" : "A-2"
+                try DaemonSystemdTests.drop(directory, "f\(index).json", movement("f-\(index)", "receipt", [(sku, nil, 1)]))
+            }
+            let dropped = ContinuousClock.now - start
+            var remaining = Self.fileCount
+            let deadline = ContinuousClock.now + .seconds(500)
+            var peak = 0
+            while remaining > 0 && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(250))
+                peak = max(peak, Self.peakRSS(daemon.pid) ?? 0)
+                let pending = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/pending").count
+                let processing = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/processing").count
+                remaining = pending + processing
+            }
+            let drained = ContinuousClock.now - start
+            peak = max(peak, Self.peakRSS(daemon.pid) ?? 0)
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(35)) == 0)
+            #expect(remaining == 0, "not drained; log tail:\n\(daemon.log.suffix(2000))")
+            let done = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/done").filter {
+                !$0.hasSuffix(".result")
+            }
+            #expect(done.count == Self.fileCount)
+            let half = Self.fileCount / 2
+            let a1 = await simulator.state.quantities(shop: "main", item: "gid://shopify/InventoryItem/7000", location: "gid://shopify/Location/1")
+            let a2 = await simulator.state.quantities(shop: "main", item: "gid://shopify/InventoryItem/7001", location: "gid://shopify/Location/1")
+            #expect(a1?.onHand == 5 + (Self.fileCount - half))
+            #expect(a2?.onHand == 5 + half)
+            // A generous bound that still catches memory growing with the number of files.
+            #expect(peak < 512 * 1024, "peak RSS \(peak) KiB")
+            print("drained \(Self.fileCount) files in \(drained) (dropped in \(dropped)); daemon peak RSS \(peak) KiB")
+        }
+    }
+}
