@@ -63,6 +63,10 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
     public var breakAfterApplyRate: Double
     /// The next this-many mutation calls are applied, then have their connection broken (counts down).
     public var breakAfterApplyNext: Int
+    /// Shops whose every GraphQL call is answered with a 5xx (one store in trouble, the others fine).
+    public var failingShops: Set<String>
+    /// Extra latency per shop, added to `latencyMs`.
+    public var shopLatencyMs: [String: Int]
 
     public init(
         failRate: Double = 0,
@@ -72,7 +76,9 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
         latencyMs: Int = 0,
         unauthorized: Set<String> = [],
         breakAfterApplyRate: Double = 0,
-        breakAfterApplyNext: Int = 0
+        breakAfterApplyNext: Int = 0,
+        failingShops: Set<String> = [],
+        shopLatencyMs: [String: Int] = [:]
     ) {
         self.failRate = failRate
         self.failNext = failNext
@@ -82,6 +88,8 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
         self.unauthorized = unauthorized
         self.breakAfterApplyRate = breakAfterApplyRate
         self.breakAfterApplyNext = breakAfterApplyNext
+        self.failingShops = failingShops
+        self.shopLatencyMs = shopLatencyMs
     }
 
     public init(from decoder: any Decoder) throws {
@@ -103,6 +111,10 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
         }
         if let value = try container.decodeIfPresent(Int.self, forKey: .breakAfterApplyNext) {
             breakAfterApplyNext = value
+        }
+        if let value = try container.decodeIfPresent(Set<String>.self, forKey: .failingShops) { failingShops = value }
+        if let value = try container.decodeIfPresent([String: Int].self, forKey: .shopLatencyMs) {
+            shopLatencyMs = value
         }
     }
 

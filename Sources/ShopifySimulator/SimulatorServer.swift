@@ -113,7 +113,7 @@ public struct SimulatorServer: Sendable {
     ) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: 32 << 20)
-        let latency = await state.latency()
+        let latency = await state.latency(shop: shop)
         if latency > .zero { try await Task.sleep(for: latency) }
         let answer = await state.handleGraphQL(
             shop: shop,

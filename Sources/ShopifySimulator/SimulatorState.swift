@@ -134,8 +134,10 @@ public actor SimulatorState {
 
     // MARK: - GraphQL calls
 
-    /// Latency to add before answering, drawn from the current faults.
-    func latency() -> Duration { .milliseconds(faultSettings.latencyMs) }
+    /// Latency to add before answering a call to `shop`, from the current faults.
+    func latency(shop: String) -> Duration {
+        .milliseconds(faultSettings.latencyMs + (faultSettings.shopLatencyMs[shop] ?? 0))
+    }
 
     /// Answers one POST to a GraphQL endpoint of `shopName`.
     func handleGraphQL(shop shopName: String, token: String?, contentType: String?, body: Data) -> SimHTTPAnswer {
@@ -156,7 +158,7 @@ public actor SimulatorState {
             return finish(&call, .json(body, status: 401), "HTTP 401")
         }
 
-        if let status = injectedFailure() {
+        if let status = injectedFailure(shop: shopName) {
             var answer = SimHTTPAnswer.json(
                 .obj([("errors", .string(status == 503 ? "Service Unavailable" : "Internal Server Error"))]),
                 status: status
@@ -334,9 +336,11 @@ public actor SimulatorState {
         return answer
     }
 
-    private func injectedFailure() -> Int? {
+    private func injectedFailure(shop: String) -> Int? {
         var fail = false
-        if faultSettings.failNext > 0 {
+        if faultSettings.failingShops.contains(shop) {
+            fail = true
+        } else if faultSettings.failNext > 0 {
             faultSettings.failNext -= 1
             fail = true
         } else if faultSettings.failRate > 0, Double.random(in: 0..<1) < faultSettings.failRate {

@@ -173,4 +173,26 @@ struct FaultAndThrottleTests {
             #expect(answer.status == 200)
         }
     }
+
+    @Test func oneFailingShopLeavesTheOthersAlone() async throws {
+        let shops = [SimulatorTestShops.standard(name: "main"), SimulatorTestShops.standard(name: "au")]
+        try await withTestSimulator(shops: shops, faults: SimulatorFaults(failingShops: ["au"])) { simulator in
+            let au = try await SimulatorHTTP(simulator, shop: "au").post("{ shop { name } }")
+            let main = try await SimulatorHTTP(simulator, shop: "main").post("{ shop { name } }")
+            #expect(au.status >= 500)
+            #expect(main.status == 200)
+        }
+    }
+
+    @Test func faultsDecodeOverTheCurrentOnes() throws {
+        let current = SimulatorFaults(failRate: 0.5, latencyMs: 7, unauthorized: ["au"])
+        let merged = try SimulatorFaults.merging(
+            Data(#"{"unauthorized": [], "breakAfterApplyNext": 2}"#.utf8),
+            over: current
+        )
+        #expect(merged == SimulatorFaults(failRate: 0.5, latencyMs: 7, unauthorized: [], breakAfterApplyNext: 2))
+        #expect(throws: (any Error).self) {
+            try SimulatorFaults.merging(Data(#"{"failRate": "x"}"#.utf8), over: current)
+        }
+    }
 }
