@@ -34,6 +34,8 @@ struct StoreWorker: Sendable {
         var retry = RetryPolicy()
         var failures = 0
         var notBefore: ContinuousClock.Instant?
+        /// Until when bulk work (reads, lookups, sets) waits for the bucket; movement deltas do not wait for it.
+        var backgroundNotBefore: ContinuousClock.Instant?
         var paused: String?
         var probeFailures = 0
 
@@ -63,7 +65,10 @@ struct StoreWorker: Sendable {
             } catch {
                 didWork = false
             }
-            if !didWork { await bell.wait(timeout: idleTimeout) }
+            if !didWork {
+                let background = progress.backgroundNotBefore.map { ContinuousClock.now.duration(to: $0) }
+                await bell.wait(timeout: min(idleTimeout, max(background ?? idleTimeout, .milliseconds(10))))
+            }
         }
     }
 
@@ -87,8 +92,11 @@ struct StoreWorker: Sendable {
             try await send(intent, api: api, &progress)
             return true
         }
-        if try await resolveLookups(api, &progress) { return true }
         if try await sendDeltas(api, &progress) { return true }
+        // Bulk work yields to movements: it never sleeps for the bucket while a movement could be sent.
+        if let notBefore = progress.backgroundNotBefore, notBefore > .now { return false }
+        progress.backgroundNotBefore = nil
+        if try await resolveLookups(api, &progress) { return true }
         if try await sendSets(api, &progress) { return true }
         return false
     }
@@ -152,8 +160,8 @@ struct StoreWorker: Sendable {
             lines.append(line)
         }
         let items = lines.compactMap(\.inventoryItem)
-        let read = try await call(api, cost: ShopifyDocuments.estimatedCost(.onHand(itemCount: items.count)), &progress)
-        {
+        let cost = ShopifyDocuments.estimatedCost(.onHand(itemCount: items.count))
+        let read = try await call(api, cost: cost, background: true, &progress) {
             try await $0.onHand(items: items, locationID: location)
         }
         progress.observe(read.cost)
@@ -235,7 +243,12 @@ struct StoreWorker: Sendable {
         let now = runtime.now().timeIntervalSince1970
         var entry = try runtime.state.cachedSKU(store: store, sku: sku)
         if entry == nil || (entry?.status != .found && now - (entry?.checkedAt ?? 0) > Self.lookupMissTTL) {
-            let result = try await call(api, cost: ShopifyDocuments.estimatedCost(.skuLookup), &progress) {
+            let result = try await call(
+                api,
+                cost: ShopifyDocuments.estimatedCost(.skuLookup),
+                background: true,
+                &progress
+            ) {
                 try await $0.lookupSKU(sku)
             }
             progress.observe(result.cost)
@@ -418,10 +431,15 @@ struct StoreWorker: Sendable {
     private func call<T: Sendable>(
         _ api: any InventoryAPI,
         cost: Double,
+        background: Bool = false,
         _ progress: inout Progress,
         _ body: @Sendable (any InventoryAPI) async throws -> T
     ) async throws -> T {
         let delay = progress.budget.delay(forCost: cost, now: .now)
+        if delay > .zero && background {
+            progress.backgroundNotBefore = .now + delay
+            throw Hold.wait
+        }
         if delay > .zero {
             try await Task.sleep(for: delay)
         }
