@@ -163,6 +163,12 @@ struct CatalogTests {
             lines: [1],
             mentions: "inventory_item_id"
         ),
+        BadCatalog(
+            label: "unterminated quote",
+            text: header + "A,main,1,true\n\"B,main,2,true\n",
+            lines: [3],
+            mentions: "SKU B,main"
+        ),
         BadCatalog(label: "empty file", text: "", lines: [1], mentions: "header"),
         BadCatalog(
             label: "error after blank lines",

@@ -96,6 +96,12 @@ struct RequestDecoderTests {
                 .malformedJSON,
                 nil
             ),
+            BadRequest(
+                "nested 100,000 deep",
+                String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000),
+                .malformedJSON,
+                nil
+            ),
             BadRequest("top level array", "[\(J.movement())]", .notAnObject, nil),
             BadRequest("top level string", #""movement""#, .notAnObject, nil),
             BadRequest("top level number", "42", .notAnObject, nil),
@@ -240,6 +246,12 @@ struct RequestDecoderTests {
                 "lines[0].delta"
             ),
             BadRequest("delta 1e20", J.movement(line: #"{"sku": "A", "delta": 1e20}"#), .outOfRange, "lines[0].delta"),
+            BadRequest(
+                "delta beyond 64 bits",
+                J.movement(line: #"{"sku": "A", "delta": 9223372036854775808}"#),
+                .outOfRange,
+                "lines[0].delta"
+            ),
             BadRequest(
                 "bad delta on the third line",
                 J.movement([("lines", "[\(J.line), \(J.line), {\"sku\": \"B\", \"delta\": 0}]")]),
