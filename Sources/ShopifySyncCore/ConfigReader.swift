@@ -18,7 +18,9 @@ struct ConfigReader {
         for (index, raw) in lines.enumerated() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.hasPrefix("[") {
-                current = line.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
+                // A header may carry a comment after its closing bracket.
+                let header = line.firstIndex(of: "]").map { line[...$0] } ?? Substring(line)
+                current = header.trimmingCharacters(in: CharacterSet(charactersIn: "[] \t"))
                 if current == [section, key].compactMap({ $0 }).joined(separator: ".") { return index + 1 }
                 continue
             }

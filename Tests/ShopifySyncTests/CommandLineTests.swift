@@ -119,4 +119,104 @@ struct CommandLineTests {
             }
         }
     }
+
+    /// Points a copy of spool-example's config at `simulator`.
+    static func useSimulator(_ simulator: RunningSimulator, in directory: String) throws {
+        let config = "\(directory)/config.toml"
+        var text = try String(contentsOfFile: config, encoding: .utf8)
+        text = text.replacingOccurrences(of: "http://127.0.0.1:8787", with: simulator.baseURL)
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+    }
+
+    @Test("drift prints per store, location and SKU the difference, exit 1 with drift and 0 without; --json")
+    func drift() async throws {
+        var logger = Logging.Logger(label: "sim")
+        logger.logLevel = .critical
+        // Seed a simulator the way `make demo` does, from spool-example's config and catalog.
+        let seeded = try Self.withExample { directory in
+            try SimulatorSeed.shops(
+                configPath: "\(directory)/config.toml",
+                catalogPath: "\(directory)/catalog.csv",
+                initialOnHand: 10
+            )
+        }
+        try await withSimulator(SimulatorOptions(shops: seeded), logger: logger) { simulator in
+            try Self.withExample { directory in
+                try Self.useSimulator(simulator, in: directory)
+                let config = "\(directory)/config.toml"
+                try "sku,location,on_hand\nTEE-RED-S,WH1,10\nTEE-RED-L,WH1,13\nCAP-BLK,WH2,10\nNOPE,WH1,1\n".write(
+                    toFile: "\(directory)/snap.csv",
+                    atomically: true,
+                    encoding: .utf8
+                )
+                let text = try Self.run([
+                    "drift", "--config", config, "--csv", "\(directory)/snap.csv", "--store", "main",
+                ])
+                #expect(text.status == 1, "\(text.output)")
+                #expect(text.output.contains("TEE-RED-L"))
+                #expect(text.output.contains("diff +3"))
+                #expect(!text.output.contains("TEE-RED-S\t"))
+                #expect(text.output.contains("compared 3: equal 2, differing 1"))
+                let json = try Self.run(["drift", "--json", "--config", config, "--csv", "\(directory)/snap.csv"])
+                #expect(json.status == 1)
+                let object =
+                    try JSONSerialization.jsonObject(
+                        with: Data(json.output.split(separator: "\n").dropLast().joined().utf8)
+                    )
+                    as? [String: Any]
+                let rows = object?["drift"] as? [[String: Any]]
+                #expect(rows?.first?["sku"] as? String == "TEE-RED-L")
+                #expect(rows?.first?["difference"] as? Int == 3)
+
+                // bulk-sync builds the request from the same snapshot and places it in pending/.
+                let bulk = try Self.run([
+                    "bulk-sync", "--config", config, "--csv", "\(directory)/snap.csv", "--store", "main",
+                ])
+                #expect(bulk.status == 0, "\(bulk.output)")
+                let placed = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/pending")
+                #expect(placed.count == 1)
+                let request =
+                    try JSONSerialization.jsonObject(
+                        with: Data(contentsOf: URL(fileURLWithPath: "\(directory)/spool/pending/\(placed[0])"))
+                    ) as? [String: Any]
+                #expect(request?["scope"] as? String == "selected")
+                #expect((request?["items"] as? [Any])?.count == 4)
+                try "sku,location,on_hand\nTEE-RED-S,WH1,-1\n".write(
+                    toFile: "\(directory)/bad.csv",
+                    atomically: true,
+                    encoding: .utf8
+                )
+                let bad = try Self.run(["bulk-sync", "--config", config, "--csv", "\(directory)/bad.csv"])
+                #expect(bad.status == 65)
+                #expect(bad.output.contains("bad.csv:2:"))
+
+                try "sku,location,on_hand\nTEE-RED-S,WH1,10\n".write(
+                    toFile: "\(directory)/same.csv",
+                    atomically: true,
+                    encoding: .utf8
+                )
+                let same = try Self.run(["drift", "--config", config, "--csv", "\(directory)/same.csv"])
+                #expect(same.status == 0, "\(same.output)")
+            }
+        }
+    }
+
+    @Test("requeue moves a failed file back to pending/")
+    func requeue() throws {
+        try Self.withExample { directory in
+            let config = "\(directory)/config.toml"
+            _ = try Self.run(["submit", "--config", config, "\(directory)/requests/02-pick.json"])
+            try FileManager.default.moveItem(
+                atPath: "\(directory)/spool/pending/02-pick.json",
+                toPath: "\(directory)/spool/failed/02-pick.json"
+            )
+            try "{}".write(toFile: "\(directory)/spool/failed/02-pick.json.error", atomically: true, encoding: .utf8)
+            let result = try Self.run(["requeue", "--config", config, "--all"])
+            #expect(result.status == 0, "\(result.output)")
+            #expect(FileManager.default.fileExists(atPath: "\(directory)/spool/pending/02-pick.json"))
+            #expect(!FileManager.default.fileExists(atPath: "\(directory)/spool/failed/02-pick.json"))
+            let missing = try Self.run(["requeue", "--config", config, "nope.json"])
+            #expect(missing.status == 74)
+        }
+    }
 }

@@ -26,7 +26,11 @@ struct DrainTests {
             let start = ContinuousClock.now
             for index in 0..<Self.fileCount {
                 let sku = index % 2 == 0 ? "A-1" : "A-2"
-                try DaemonSystemdTests.drop(directory, "f\(index).json", movement("f-\(index)", "receipt", [(sku, nil, 1)]))
+                try DaemonSystemdTests.drop(
+                    directory,
+                    "f\(index).json",
+                    movement("f-\(index)", "receipt", [(sku, nil, 1)])
+                )
             }
             let dropped = ContinuousClock.now - start
             var remaining = Self.fileCount
@@ -36,7 +40,8 @@ struct DrainTests {
                 try await Task.sleep(for: .milliseconds(250))
                 peak = max(peak, Self.peakRSS(daemon.pid) ?? 0)
                 let pending = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/pending").count
-                let processing = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/processing").count
+                let processing = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/processing")
+                    .count
                 remaining = pending + processing
             }
             let drained = ContinuousClock.now - start
@@ -49,8 +54,16 @@ struct DrainTests {
             }
             #expect(done.count == Self.fileCount)
             let half = Self.fileCount / 2
-            let a1 = await simulator.state.quantities(shop: "main", item: "gid://shopify/InventoryItem/7000", location: "gid://shopify/Location/1")
-            let a2 = await simulator.state.quantities(shop: "main", item: "gid://shopify/InventoryItem/7001", location: "gid://shopify/Location/1")
+            let a1 = await simulator.state.quantities(
+                shop: "main",
+                item: "gid://shopify/InventoryItem/7000",
+                location: "gid://shopify/Location/1"
+            )
+            let a2 = await simulator.state.quantities(
+                shop: "main",
+                item: "gid://shopify/InventoryItem/7001",
+                location: "gid://shopify/Location/1"
+            )
             #expect(a1?.onHand == 5 + (Self.fileCount - half))
             #expect(a2?.onHand == 5 + half)
             // A generous bound that still catches memory growing with the number of files.
