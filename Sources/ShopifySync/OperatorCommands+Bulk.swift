@@ -42,8 +42,9 @@ extension OperatorCommands {
             throw CommandFailure(.dataError, "\(csv): \(error)")
         }
         let name = "\(id).json"
+        let spool = try preparedSpool(config)
         do {
-            try spool(config).submit(name: name, contents: body)
+            try spool.submit(name: name, contents: body)
         } catch {
             throw CommandFailure(.ioError, "cannot place \(name): \(error)")
         }

@@ -31,18 +31,24 @@ public struct OperatorCommands: Sendable {
         Spool(root: FilePath(config.spoolDir), maxFileSize: config.maxFileSize, logger: logger)
     }
 
-    // MARK: - submit
-
-    /// Validates each file and places the valid ones in pending/ atomically; a file that is not a valid
-    /// request is not placed (exit 65).
-    public func submit(files: [String], output: (String) -> Void) throws(CommandFailure) {
-        let config = try loadConfig()
+    /// The spool, its folders created when missing (before the daemon's first start), for placing files.
+    func preparedSpool(_ config: SyncConfig) throws(CommandFailure) -> Spool {
         let spool = spool(config)
         do {
             try spool.prepare()
         } catch {
             throw CommandFailure(.ioError, "cannot prepare the spool: \(error)")
         }
+        return spool
+    }
+
+    // MARK: - submit
+
+    /// Validates each file and places the valid ones in pending/ atomically; a file that is not a valid
+    /// request is not placed (exit 65).
+    public func submit(files: [String], output: (String) -> Void) throws(CommandFailure) {
+        let config = try loadConfig()
+        let spool = try preparedSpool(config)
         var invalid: [String] = []
         for file in files {
             let name = (file as NSString).lastPathComponent

@@ -52,7 +52,7 @@ struct ExecutableTests {
         #expect(refused.status == 401)
 
         process.terminate()  // SIGTERM
-        await Task.detached { process.waitUntilExit() }.value
+        try await offCooperativePool { process.waitUntilExit() }
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
     }

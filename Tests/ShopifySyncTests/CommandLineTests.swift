@@ -1,13 +1,18 @@
 import Foundation
 import Logging
 import ShopifySimulator
+import TestSupport
 import Testing
 
 /// The operator subcommands as an operator runs them: the real binary on a copy of spool-example/.
 @Suite(.timeLimit(.minutes(2)))
 struct CommandLineTests {
     /// Runs `shopify-sync ARGS` and returns its exit status and output (stdout and stderr).
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        try await offCooperativePool { try runBlocking(arguments) }
+    }
+
+    private static func runBlocking(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ChildDaemon.executable)
         process.arguments = arguments
@@ -21,7 +26,7 @@ struct CommandLineTests {
     }
 
     /// A copy of spool-example/ in a temporary folder.
-    static func withExample<T>(_ body: (String) throws -> T) throws -> T {
+    static func withExample<T>(_ body: (String) async throws -> T) async throws -> T {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("spool-example").path
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID().uuidString)").path
@@ -30,53 +35,55 @@ struct CommandLineTests {
         for name in ["config.toml", "catalog.csv", "main.token", "au.token", "snapshot.csv", "requests"] {
             try FileManager.default.copyItem(atPath: "\(source)/\(name)", toPath: "\(directory)/\(name)")
         }
-        return try body(directory)
+        return try await body(directory)
     }
 
     @Test("check: 0 on spool-example, 78 naming file and line on a bad config or catalog")
-    func check() throws {
-        try Self.withExample { directory in
-            let good = try Self.run(["check", "--config", "\(directory)/config.toml"])
+    func check() async throws {
+        try await Self.withExample { directory in
+            let good = try await Self.run(["check", "--config", "\(directory)/config.toml"])
             #expect(good.status == 0, "\(good.output)")
             try "sku,store,inventory_item_id,sync\nA,main,not-a-number,true\n".write(
                 toFile: "\(directory)/catalog.csv",
                 atomically: true,
                 encoding: .utf8
             )
-            let badCatalog = try Self.run(["check", "--config", "\(directory)/config.toml"])
+            let badCatalog = try await Self.run(["check", "--config", "\(directory)/config.toml"])
             #expect(badCatalog.status == 78)
             #expect(badCatalog.output.contains("catalog.csv:2:"))
             try "spool_dir = 5\n".write(toFile: "\(directory)/config.toml", atomically: true, encoding: .utf8)
-            let badConfig = try Self.run(["check", "--config", "\(directory)/config.toml"])
+            let badConfig = try await Self.run(["check", "--config", "\(directory)/config.toml"])
             #expect(badConfig.status == 78)
             #expect(badConfig.output.contains("config.toml:1:"))
         }
     }
 
     @Test("submit places valid files atomically and refuses invalid ones with 65, placing nothing")
-    func submit() throws {
-        try Self.withExample { directory in
+    func submit() async throws {
+        try await Self.withExample { directory in
             let config = "\(directory)/config.toml"
-            let good = try Self.run(["submit", "--config", config, "\(directory)/requests/01-receipt.json"])
+            let good = try await Self.run(["submit", "--config", config, "\(directory)/requests/01-receipt.json"])
             #expect(good.status == 0, "\(good.output)")
             #expect(FileManager.default.fileExists(atPath: "\(directory)/spool/pending/01-receipt.json"))
-            let bad = try Self.run(["submit", "--config", config, "\(directory)/requests/12-bad-float-delta.json"])
+            let bad = try await Self.run([
+                "submit", "--config", config, "\(directory)/requests/12-bad-float-delta.json",
+            ])
             #expect(bad.status == 65)
             #expect(bad.output.contains("lines[0].delta"))
             #expect(!FileManager.default.fileExists(atPath: "\(directory)/spool/pending/12-bad-float-delta.json"))
-            let again = try Self.run(["submit", "--config", config, "\(directory)/requests/01-receipt.json"])
+            let again = try await Self.run(["submit", "--config", config, "\(directory)/requests/01-receipt.json"])
             #expect(again.status == 74)
-            let usage = try Self.run(["submit", "--config", config])
+            let usage = try await Self.run(["submit", "--config", config])
             #expect(usage.status == 64)
         }
     }
 
     @Test("status --json has the contract's shape")
-    func statusJSON() throws {
-        try Self.withExample { directory in
+    func statusJSON() async throws {
+        try await Self.withExample { directory in
             let config = "\(directory)/config.toml"
-            _ = try Self.run(["submit", "--config", config, "\(directory)/requests/02-pick.json"])
-            let result = try Self.run(["status", "--json", "--config", config])
+            _ = try await Self.run(["submit", "--config", config, "\(directory)/requests/02-pick.json"])
+            let result = try await Self.run(["status", "--json", "--config", config])
             #expect(result.status == 0, "\(result.output)")
             let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any]
             #expect(object?["pending"] as? Int == 1)
@@ -97,22 +104,22 @@ struct CommandLineTests {
             SimulatorShop(name: "au", locations: ["gid://shopify/Location/11"], items: []),
         ]
         try await withSimulator(SimulatorOptions(shops: shops), logger: logger) { simulator in
-            try Self.withExample { directory in
+            try await Self.withExample { directory in
                 let config = "\(directory)/config.toml"
                 var text = try String(contentsOfFile: config, encoding: .utf8)
                 text = text.replacingOccurrences(of: "http://127.0.0.1:8787", with: simulator.baseURL)
                 try text.write(toFile: config, atomically: true, encoding: .utf8)
-                let online = try Self.run(["check", "--online", "--config", config])
+                let online = try await Self.run(["check", "--online", "--config", config])
                 #expect(online.status == 0, "\(online.output)")
                 #expect(online.output.contains("store main: online"))
             }
             await simulator.state.updateFaults { $0.unauthorized = ["au"] }
-            try Self.withExample { directory in
+            try await Self.withExample { directory in
                 let config = "\(directory)/config.toml"
                 var text = try String(contentsOfFile: config, encoding: .utf8)
                 text = text.replacingOccurrences(of: "http://127.0.0.1:8787", with: simulator.baseURL)
                 try text.write(toFile: config, atomically: true, encoding: .utf8)
-                let rejected = try Self.run(["check", "--online", "--config", config])
+                let rejected = try await Self.run(["check", "--online", "--config", config])
                 #expect(rejected.status == 69)
                 #expect(rejected.output.contains("store au: the token was rejected"))
                 #expect(!rejected.output.contains("shpat_example"))
@@ -133,7 +140,7 @@ struct CommandLineTests {
         var logger = Logging.Logger(label: "sim")
         logger.logLevel = .critical
         // Seed a simulator the way `make demo` does, from spool-example's config and catalog.
-        let seeded = try Self.withExample { directory in
+        let seeded = try await Self.withExample { directory in
             try SimulatorSeed.shops(
                 configPath: "\(directory)/config.toml",
                 catalogPath: "\(directory)/catalog.csv",
@@ -141,7 +148,7 @@ struct CommandLineTests {
             )
         }
         try await withSimulator(SimulatorOptions(shops: seeded), logger: logger) { simulator in
-            try Self.withExample { directory in
+            try await Self.withExample { directory in
                 try Self.useSimulator(simulator, in: directory)
                 let config = "\(directory)/config.toml"
                 try "sku,location,on_hand\nTEE-RED-S,WH1,10\nTEE-RED-L,WH1,13\nCAP-BLK,WH2,10\nNOPE,WH1,1\n".write(
@@ -149,7 +156,7 @@ struct CommandLineTests {
                     atomically: true,
                     encoding: .utf8
                 )
-                let text = try Self.run([
+                let text = try await Self.run([
                     "drift", "--config", config, "--csv", "\(directory)/snap.csv", "--store", "main",
                 ])
                 #expect(text.status == 1, "\(text.output)")
@@ -157,7 +164,7 @@ struct CommandLineTests {
                 #expect(text.output.contains("diff +3"))
                 #expect(!text.output.contains("TEE-RED-S\t"))
                 #expect(text.output.contains("compared 3: equal 2, differing 1"))
-                let json = try Self.run(["drift", "--json", "--config", config, "--csv", "\(directory)/snap.csv"])
+                let json = try await Self.run(["drift", "--json", "--config", config, "--csv", "\(directory)/snap.csv"])
                 #expect(json.status == 1)
                 let object =
                     try JSONSerialization.jsonObject(
@@ -169,7 +176,7 @@ struct CommandLineTests {
                 #expect(rows?.first?["difference"] as? Int == 3)
 
                 // bulk-sync builds the request from the same snapshot and places it in pending/.
-                let bulk = try Self.run([
+                let bulk = try await Self.run([
                     "bulk-sync", "--config", config, "--csv", "\(directory)/snap.csv", "--store", "main",
                 ])
                 #expect(bulk.status == 0, "\(bulk.output)")
@@ -186,7 +193,7 @@ struct CommandLineTests {
                     atomically: true,
                     encoding: .utf8
                 )
-                let bad = try Self.run(["bulk-sync", "--config", config, "--csv", "\(directory)/bad.csv"])
+                let bad = try await Self.run(["bulk-sync", "--config", config, "--csv", "\(directory)/bad.csv"])
                 #expect(bad.status == 65)
                 #expect(bad.output.contains("bad.csv:2:"))
 
@@ -195,27 +202,27 @@ struct CommandLineTests {
                     atomically: true,
                     encoding: .utf8
                 )
-                let same = try Self.run(["drift", "--config", config, "--csv", "\(directory)/same.csv"])
+                let same = try await Self.run(["drift", "--config", config, "--csv", "\(directory)/same.csv"])
                 #expect(same.status == 0, "\(same.output)")
             }
         }
     }
 
     @Test("requeue moves a failed file back to pending/")
-    func requeue() throws {
-        try Self.withExample { directory in
+    func requeue() async throws {
+        try await Self.withExample { directory in
             let config = "\(directory)/config.toml"
-            _ = try Self.run(["submit", "--config", config, "\(directory)/requests/02-pick.json"])
+            _ = try await Self.run(["submit", "--config", config, "\(directory)/requests/02-pick.json"])
             try FileManager.default.moveItem(
                 atPath: "\(directory)/spool/pending/02-pick.json",
                 toPath: "\(directory)/spool/failed/02-pick.json"
             )
             try "{}".write(toFile: "\(directory)/spool/failed/02-pick.json.error", atomically: true, encoding: .utf8)
-            let result = try Self.run(["requeue", "--config", config, "--all"])
+            let result = try await Self.run(["requeue", "--config", config, "--all"])
             #expect(result.status == 0, "\(result.output)")
             #expect(FileManager.default.fileExists(atPath: "\(directory)/spool/pending/02-pick.json"))
             #expect(!FileManager.default.fileExists(atPath: "\(directory)/spool/failed/02-pick.json"))
-            let missing = try Self.run(["requeue", "--config", config, "nope.json"])
+            let missing = try await Self.run(["requeue", "--config", config, "nope.json"])
             #expect(missing.status == 74)
         }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import ShopifySimulator
+import TestSupport
 import Testing
 
 /// Volume: thousands of files at once, through the real daemon.
@@ -24,13 +25,16 @@ struct DrainTests {
                 try await Task.sleep(for: .milliseconds(20))
             }
             let start = ContinuousClock.now
-            for index in 0..<Self.fileCount {
-                let sku = index % 2 == 0 ? "A-1" : "A-2"
-                try DaemonSystemdTests.drop(
-                    directory,
-                    "f\(index).json",
-                    movement("f-\(index)", "receipt", [(sku, nil, 1)])
-                )
+            let count = Self.fileCount
+            try await offCooperativePool {
+                for index in 0..<count {
+                    let sku = index % 2 == 0 ? "A-1" : "A-2"
+                    try DaemonSystemdTests.drop(
+                        directory,
+                        "f\(index).json",
+                        movement("f-\(index)", "receipt", [(sku, nil, 1)])
+                    )
+                }
             }
             let dropped = ContinuousClock.now - start
             var remaining = Self.fileCount

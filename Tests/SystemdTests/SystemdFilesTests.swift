@@ -1,5 +1,6 @@
 import Foundation
 import Systemd
+import TestSupport
 import Testing
 
 /// The repository's `systemd/` folder.
@@ -61,7 +62,7 @@ struct SystemdFilesTests {
         "journalctl accepts the catalog",
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/journalctl"), "journalctl is not installed")
     )
-    func journalctlCompilesTheCatalog() throws {
+    func journalctlCompilesTheCatalog() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("catalog-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let catalogDirectory = root.appendingPathComponent("usr/lib/systemd/catalog")
@@ -70,8 +71,8 @@ struct SystemdFilesTests {
             at: systemdFolder.appendingPathComponent("shopify-sync.catalog"),
             to: catalogDirectory.appendingPathComponent("shopify-sync.catalog")
         )
-        try run("/usr/bin/journalctl", "--root=\(root.path)", "--update-catalog")
-        let listed = try run("/usr/bin/journalctl", "--root=\(root.path)", "--list-catalog")
+        try await run("/usr/bin/journalctl", "--root=\(root.path)", "--update-catalog")
+        let listed = try await run("/usr/bin/journalctl", "--root=\(root.path)", "--list-catalog")
         let listedIDs = Set(listed.split(separator: "\n").map { String($0.prefix(32)) })
         #expect(listedIDs == Set(MessageID.allCases.map(\.rawValue)))
     }
@@ -83,8 +84,8 @@ struct SystemdFilesTests {
             "systemd-analyze is not installed"
         )
     )
-    func unitPassesCheck() throws {
-        let output = try run(systemdFolder.appendingPathComponent("check-unit.sh").path)
+    func unitPassesCheck() async throws {
+        let output = try await run(systemdFolder.appendingPathComponent("check-unit.sh").path)
         #expect(output.contains("verify: clean"))
         #expect(output.contains("exposure"))
     }
@@ -105,7 +106,7 @@ struct SystemdFilesTests {
             ],
         ]
     )
-    func checkCatchesProblems(replacements: [String: String]) throws {
+    func checkCatchesProblems(replacements: [String: String]) async throws {
         var unit = try String(contentsOf: systemdFolder.appendingPathComponent("shopify-sync.service"), encoding: .utf8)
         for (original, replacement) in replacements {
             #expect(unit.contains("\n" + original + "\n"))
@@ -120,8 +121,8 @@ struct SystemdFilesTests {
             atomically: true,
             encoding: .utf8
         )
-        #expect(throws: SystemdToolError.self) {
-            try run(systemdFolder.appendingPathComponent("check-unit.sh").path, broken.path)
+        await #expect(throws: SystemdToolError.self) {
+            try await run(systemdFolder.appendingPathComponent("check-unit.sh").path, broken.path)
         }
     }
 
@@ -144,7 +145,7 @@ struct SystemdFilesTests {
         "sysusers.d and tmpfiles.d make the user and the spool with the contract's modes",
         .enabled(if: geteuid() == 0, "systemd-tmpfiles needs root to set ownership")
     )
-    func sysusersAndTmpfiles() throws {
+    func sysusersAndTmpfiles() async throws {
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("root-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: root) }
         let files = FileManager.default
@@ -162,14 +163,14 @@ struct SystemdFilesTests {
             at: systemdFolder.appendingPathComponent("shopify-sync.tmpfiles"),
             to: root.appendingPathComponent("usr/lib/tmpfiles.d/shopify-sync.conf")
         )
-        try run("/usr/bin/systemd-sysusers", "--root=\(root.path)", "shopify-sync.conf")
+        try await run("/usr/bin/systemd-sysusers", "--root=\(root.path)", "shopify-sync.conf")
         let passwd = try String(contentsOf: root.appendingPathComponent("etc/passwd"), encoding: .utf8)
         let user = try #require(passwd.split(separator: "\n").first { $0.hasPrefix("shopify-sync:") })
         let group = try String(contentsOf: root.appendingPathComponent("etc/group"), encoding: .utf8)
         #expect(group.split(separator: "\n").contains { $0.hasPrefix("shopify-sync:") })
         let uid = try #require(UInt32(user.split(separator: ":")[2]))
 
-        try run("/usr/bin/systemd-tmpfiles", "--root=\(root.path)", "--create", "shopify-sync.conf")
+        try await run("/usr/bin/systemd-tmpfiles", "--root=\(root.path)", "--create", "shopify-sync.conf")
         let expected: [(String, UInt16)] = [
             ("", 0o750), ("tmp", 0o2770), ("pending", 0o2770), ("processing", 0o750), ("done", 0o750),
             ("failed", 0o750),
@@ -190,7 +191,7 @@ struct SystemdFilesTests {
             ("/usr/local", "/usr/local/lib"), ("/usr", "/usr/lib"), ("/opt/shopify-sync", "/usr/lib"),
         ]
     )
-    func installFragment(prefix: String, systemdLibrary: String) throws {
+    func installFragment(prefix: String, systemdLibrary: String) async throws {
         let work = FileManager.default.temporaryDirectory.appendingPathComponent("install-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: work) }
         try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
@@ -204,7 +205,7 @@ struct SystemdFilesTests {
         let destdir = work.appendingPathComponent("dest").path
         let variables = ["DESTDIR=\(destdir)", "PREFIX=\(prefix)", "SYSTEMD_EXAMPLE_CONFIG=\(example.path)"]
 
-        try run("/usr/bin/make", ["-s", "-C", work.path, "install-systemd"] + variables)
+        try await run("/usr/bin/make", ["-s", "-C", work.path, "install-systemd"] + variables)
         let installed = [
             "\(systemdLibrary)/systemd/system/shopify-sync.service",
             "\(systemdLibrary)/tmpfiles.d/shopify-sync.conf",
@@ -219,7 +220,7 @@ struct SystemdFilesTests {
         #expect(unit.contains("\nExecStart=\(prefix)/bin/shopify-sync daemon\n"))
         #expect(!unit.contains("@BINDIR@"))
 
-        try run("/usr/bin/make", ["-s", "-C", work.path, "uninstall-systemd"] + variables)
+        try await run("/usr/bin/make", ["-s", "-C", work.path, "uninstall-systemd"] + variables)
         for path in installed {
             #expect(!FileManager.default.fileExists(atPath: destdir + path), "not uninstalled: \(path)")
         }
@@ -236,12 +237,17 @@ struct SystemdToolError: Error, CustomStringConvertible {
 
 /// Runs a program and returns its output (stdout and stderr together); throws if it exits nonzero.
 @discardableResult
-func run(_ executable: String, _ arguments: String...) throws -> String {
-    try run(executable, arguments)
+func run(_ executable: String, _ arguments: String...) async throws -> String {
+    try await run(executable, arguments)
 }
 
 @discardableResult
-func run(_ executable: String, _ arguments: [String]) throws -> String {
+func run(_ executable: String, _ arguments: [String]) async throws -> String {
+    try await offCooperativePool { try runBlocking(executable, arguments) }
+}
+
+/// Runs a tool and waits for it; blocking, so only through ``run(_:_:)``.
+private func runBlocking(_ executable: String, _ arguments: [String]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
