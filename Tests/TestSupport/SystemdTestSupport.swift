@@ -258,6 +258,10 @@ actor JournaldProcess {
         guard self.process == nil, !probeDatagramSocket(Journal.socketPath) else { return }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
+        // journald notifies $NOTIFY_SOCKET when it is ready: a notifier test may have set it in this process.
+        var environment = ProcessInfo.processInfo.environment
+        for name in ["NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"] { environment.removeValue(forKey: name) }
+        process.environment = environment
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         do {
