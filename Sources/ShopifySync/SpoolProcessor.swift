@@ -30,7 +30,7 @@ final class SpoolProcessor: Sendable {
     func recover() throws {
         for name in try spool.names(in: .processing) {
             if let finished = try finishedRequest(inFile: name) {
-                try finish([finished])
+                try finish([(finished, try state.lines(requestID: finished.id))])
             } else {
                 ingest(name)
             }
@@ -253,32 +253,31 @@ final class SpoolProcessor: Sendable {
     func finishCompleted() throws {
         let records = try state.completableRequests()
         guard !records.isEmpty else { return }
-        var items: [RequestRecord] = []
-        for record in records {
+        var items: [(RequestRecord, [LineRecord])] = []
+        for var record in records {
             let lines = try state.lines(requestID: record.id)
-            let failed = lines.contains { $0.state == .failed }
-            let outcome = failed ? (lines.contains { $0.state == .applied } ? "partial" : "failed") : "applied"
+            let failed = lines.filter { $0.state == .failed }.count
+            record.status = failed > 0 ? .failed : .done
+            record.outcome = failed > 0 ? (lines.contains { $0.state == .applied } ? "partial" : "failed") : "applied"
+            record.reason = failed > 0 ? "lines_failed" : nil
+            record.message = failed > 0 ? "\(failed) line(s) failed" : nil
             try state.finishRequest(
                 id: record.id,
-                status: failed ? .failed : .done,
-                outcome: outcome,
-                reason: failed ? "lines_failed" : nil,
-                message: failed ? "\(lines.filter { $0.state == .failed }.count) line(s) failed" : nil,
+                status: record.status,
+                outcome: record.outcome ?? "applied",
+                reason: record.reason,
+                message: record.message,
                 now: runtime.now().timeIntervalSince1970
             )
-            if var updated = try state.request(id: record.id) {
-                updated.spoolFile = record.spoolFile
-                items.append(updated)
-            }
+            items.append((record, lines))
         }
         try finish(items)
     }
 
     /// Moves finished requests' files with their reports built from the ledger.
-    private func finish(_ records: [RequestRecord]) throws {
+    private func finish(_ items: [(record: RequestRecord, lines: [LineRecord])]) throws {
         var batch: [Spool.Finish] = []
-        for record in records {
-            let lines = try state.lines(requestID: record.id)
+        for (record, lines) in items {
             let report = Self.report(record, lines: lines, finishedAt: runtime.now())
             let folder: SpoolFolder = record.status == .failed ? .failed : .done
             batch.append(Spool.Finish(name: record.spoolFile, from: .processing, to: folder, report: report.encoded()))

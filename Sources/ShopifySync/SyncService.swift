@@ -85,6 +85,7 @@ final class SyncService: Service, Sendable {
         let rescanEvery = Duration.milliseconds(Int64(config.rescanIntervalSeconds * 1000))
         var lastRescan = ContinuousClock.now
         var lastRetention = ContinuousClock.now
+        var lastStatus = ContinuousClock.now
         var catalogStamp = Self.modificationTime(config.catalogPath)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             if runtime.stallWorkLoop {
@@ -119,7 +120,11 @@ final class SyncService: Service, Sendable {
                 catalogStamp = stamp
                 reload(reason: "the catalog changed")
             }
-            publishStatus()
+            // Counting the spool lists every folder: at most once a second, however often the loop wakes.
+            if ContinuousClock.now - lastStatus >= .seconds(1) {
+                publishStatus()
+                lastStatus = .now
+            }
             await runtime.spoolBell.wait(timeout: .seconds(1))
         }
     }
