@@ -8,7 +8,8 @@ extension OperatorCommands {
 
     /// Builds a bulk_sync request from a snapshot CSV (`sku,location,on_hand`) and submits it.
     ///
-    /// Rows are validated and turned into JSON as they are read, so memory follows the request's size only.
+    /// Rows are validated and written out as they are read, straight into the hidden file in tmp/ that is then
+    /// renamed into pending/: memory stays bounded whatever the snapshot's size. A bad row places nothing.
     public func bulkSync(
         csv: String,
         store: String?,
@@ -22,29 +23,31 @@ extension OperatorCommands {
         }
         let stamp = Int(Date().timeIntervalSince1970 * 1000)
         let id = "bulk-\(stamp)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
-        var body = Array("{\"kind\":\"bulk_sync\",\"id\":\"\(id)\",".utf8)
-        if let store { body += Array("\"store\":\(Self.jsonString(store)),".utf8) }
-        body += Array("\"scope\":\"\(all ? "all" : "selected")\",\"force\":\(force),\"items\":[".utf8)
-        var count = 0
-        try Self.readSnapshot(csv) { row throws(CommandFailure) in
-            if count > 0 { body.append(UInt8(ascii: ",")) }
-            body += Array("{\"sku\":\(Self.jsonString(row.sku)),".utf8)
-            if let location = row.location { body += Array("\"location\":\(Self.jsonString(location)),".utf8) }
-            body += Array("\"on_hand\":\(row.onHand)}".utf8)
-            count += 1
-        }
-        body += Array("]}\n".utf8)
-        if count == 0 && !all { throw CommandFailure(.dataError, "\(csv): the snapshot has no rows") }
-        do {
-            let decoded = try RequestDecoder().decode(body)
-            _ = decoded
-        } catch {
-            throw CommandFailure(.dataError, "\(csv): \(error)")
-        }
         let name = "\(id).json"
         let spool = try preparedSpool(config)
+        var reader = try SnapshotReader(path: csv)
+        var count = 0
         do {
-            try spool.submit(name: name, contents: body)
+            try spool.submit(name: name) { write in
+                var chunk = Array("{\"kind\":\"bulk_sync\",\"id\":\"\(id)\",".utf8)
+                if let store { chunk += Array("\"store\":\(Self.jsonString(store)),".utf8) }
+                chunk += Array("\"scope\":\"\(all ? "all" : "selected")\",\"force\":\(force),\"items\":[".utf8)
+                while let row = try reader.next() {
+                    if count > 0 { chunk.append(UInt8(ascii: ",")) }
+                    chunk += Array("{\"sku\":\(Self.jsonString(row.sku)),".utf8)
+                    if let location = row.location { chunk += Array("\"location\":\(Self.jsonString(location)),".utf8) }
+                    chunk += Array("\"on_hand\":\(row.onHand)}".utf8)
+                    count += 1
+                    if chunk.count >= 64 * 1024 {
+                        try write(chunk)
+                        chunk.removeAll(keepingCapacity: true)
+                    }
+                }
+                if count == 0 && !all { throw CommandFailure(.dataError, "\(csv): the snapshot has no rows") }
+                try write(chunk + Array("]}\n".utf8))
+            }
+        } catch let failure as CommandFailure {
+            throw failure
         } catch {
             throw CommandFailure(.ioError, "cannot place \(name): \(error)")
         }
@@ -57,15 +60,6 @@ extension OperatorCommands {
         var location: String?
         var onHand: Int
         var line: Int
-    }
-
-    /// Streams a snapshot CSV, validating each row; a bad row is exit 65 naming its line.
-    static func readSnapshot(
-        _ path: String,
-        _ body: (SnapshotRow) throws(CommandFailure) -> Void
-    ) throws(CommandFailure) {
-        var reader = try SnapshotReader(path: path)
-        while let row = try reader.next() { try body(row) }
     }
 
     /// Reads snapshot rows one at a time.

@@ -257,6 +257,20 @@ public struct Spool: Sendable {
     ///
     /// pending/NAME never exists partially written. Throws `already_exists` when pending/NAME exists.
     public func submit(name: String, contents: [UInt8]) throws(SpoolError) {
+        do {
+            try self.submit(name: name) { write in try write(contents) }
+        } catch let error as SpoolError {
+            throw error
+        } catch {
+            throw SpoolError(.write, self.path(.tmp), detail: "\(error)")
+        }
+    }
+
+    /// Places a request written in pieces, with the guarantees of ``submit(name:contents:)``: `produce` gets a
+    /// function that appends bytes to the hidden file in tmp/, so a large request never needs to be in memory.
+    ///
+    /// When `produce` throws, nothing is placed, the hidden file is removed, and its error is rethrown.
+    public func submit(name: String, produce: (_ write: ([UInt8]) throws -> Void) throws -> Void) throws {
         guard Self.isValidName(name) else {
             throw SpoolError(
                 .invalidName,
@@ -264,7 +278,15 @@ public struct Spool: Sendable {
                 detail: "not a valid request name: \(String(reflecting: name))"
             )
         }
-        let temporary = try self.writeTemporary(name: name, contents: contents)
+        let temporary = try self.writeTemporary(name: name) { fd, path in
+            try produce { bytes throws(SpoolError) in
+                do {
+                    try fd.writeAll(bytes)
+                } catch {
+                    throw SpoolError(.write, path, error as? Errno)
+                }
+            }
+        }
         let target = self.path(.pending, name)
         do {
             try Sys.renameNoReplace(temporary, target)
@@ -278,6 +300,25 @@ public struct Spool: Sendable {
 
     /// Writes `contents` to a new hidden file in tmp/ and fsyncs it; returns its path.
     func writeTemporary(name: String, contents: [UInt8]) throws(SpoolError) -> FilePath {
+        do {
+            return try self.writeTemporary(name: name) { fd, path in
+                do {
+                    try fd.writeAll(contents)
+                } catch {
+                    throw SpoolError(.write, path, error as? Errno)
+                }
+            }
+        } catch let error as SpoolError {
+            throw error
+        } catch {
+            throw SpoolError(.write, self.path(.tmp), detail: "\(error)")
+        }
+    }
+
+    /// Creates a new hidden file in tmp/, lets `body` write it, and fsyncs it; returns its path.
+    ///
+    /// When anything fails, the hidden file is removed.
+    func writeTemporary(name: String, body: (FileDescriptor, FilePath) throws -> Void) throws -> FilePath {
         let random = String(UInt64.random(in: .min ... .max), radix: 16)
         // The hidden name shows whose file it is; it is cut so that it fits the 255-byte limit.
         var shown = ""
@@ -296,12 +337,8 @@ public struct Spool: Sendable {
         } catch {
             throw SpoolError(.open, path, error as? Errno)
         }
-        do throws(SpoolError) {
-            do {
-                try fd.writeAll(contents)
-            } catch {
-                throw SpoolError(.write, path, error as? Errno)
-            }
+        do {
+            try body(fd, path)
             do {
                 try Sys.fsync(fd)
             } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShopifySimulator
+import ShopifySyncCore
 import TestSupport
 import Testing
 
@@ -224,6 +225,42 @@ struct CommandLineTests {
             #expect(!FileManager.default.fileExists(atPath: "\(directory)/spool/failed/02-pick.json"))
             let missing = try await Self.run(["requeue", "--config", config, "nope.json"])
             #expect(missing.status == 74)
+        }
+    }
+
+    @Test("bulk-sync streams a 100,000-row snapshot into one request; a bad row in the middle places nothing")
+    func bulkSyncStreamsLargeSnapshots() async throws {
+        try await Self.withExample { directory in
+            let config = "\(directory)/config.toml"
+            var csv = "sku,location,on_hand\n"
+            csv.reserveCapacity(3_000_000)
+            for index in 0..<100_000 { csv += "SKU-\(index),WH1,\(index % 50)\n" }
+            try csv.write(toFile: "\(directory)/big.csv", atomically: true, encoding: .utf8)
+            let big = try await Self.run(["bulk-sync", "--config", config, "--csv", "\(directory)/big.csv", "--all"])
+            #expect(big.status == 0, "\(big.output)")
+            #expect(big.output.contains("100000 item(s), scope all"))
+            let placed = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/pending")
+            #expect(placed.count == 1)
+            let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: "\(directory)/spool/pending/\(placed[0])")))
+            let decoded = try RequestDecoder().decode(bytes)
+            guard case .bulkSync(let bulk) = decoded.request else {
+                Issue.record("not a bulk sync")
+                return
+            }
+            #expect(bulk.items.count == 100_000)
+            #expect(bulk.scope == .all)
+            #expect(bulk.items.last == BulkSync.Item(sku: "SKU-99999", location: "WH1", onHand: 49))
+
+            try (csv + "BAD,WH1,-3\n" + "SKU-X,WH1,1\n").write(
+                toFile: "\(directory)/bad.csv",
+                atomically: true,
+                encoding: .utf8
+            )
+            let bad = try await Self.run(["bulk-sync", "--config", config, "--csv", "\(directory)/bad.csv"])
+            #expect(bad.status == 65)
+            #expect(bad.output.contains("bad.csv:100002:"))
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/pending").count == 1)
+            #expect(try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/tmp").isEmpty)
         }
     }
 }
