@@ -206,4 +206,32 @@ struct WritebackTests {
             #expect(await world.onHand("main", "gid://shopify/InventoryItem/1011", W.main1) == 22)
         }
     }
+
+    @Test("a Shopify that stays down past max_retry_hours fails the lines to failed/ with the error; nothing is lost")
+    func givesUpAfterMaxRetryHours() async throws {
+        // 0.001 h is 3.6 s: long enough for several retries with backoff.
+        try await withEngine(extraConfig: "max_retry_hours = 0.001") { world in
+            await world.simulator.state.updateFaults {
+                $0.failRate = 1
+                $0.failStatus = 502
+                $0.retryAfterSeconds = 0
+            }
+            try world.drop("down.json", movement("down-1", "receipt", [("CAP-BLK", "WH1", 3)]))
+            try await world.waitFinished(["down.json"], timeout: .seconds(60))
+            let (folder, report) = try world.report("down.json")
+            #expect(folder == "failed")
+            #expect(report.lines?.first?.outcome == "failed")
+            #expect(report.lines?.first?.errorCode == "shopify_unavailable")
+            #expect(report.lines?.first?.error?.isEmpty == false)
+            #expect(await world.calls().filter { $0.httpStatus == 502 }.count >= 2)
+            #expect(await world.onHand("main", "gid://shopify/InventoryItem/1009", W.main1) == 10)
+            // Once Shopify is back, requeueing applies the line once.
+            await world.simulator.state.updateFaults { $0.failRate = 0 }
+            try world.spool.requeue("down.json")
+            try await Task.sleep(for: .milliseconds(300))
+            try await world.waitFinished(["down.json"], timeout: .seconds(30))
+            #expect(try world.report("down.json").folder == "done")
+            #expect(await world.onHand("main", "gid://shopify/InventoryItem/1009", W.main1) == 13)
+        }
+    }
 }
