@@ -126,10 +126,13 @@ public struct MutationResult: Sendable, Hashable {
 /// The current `on_hand` of items at one location; nil where the item is not stocked there or unknown.
 public struct OnHandResult: Sendable, Hashable {
     public var onHand: [String: Int?]
+    /// Items Shopify does not know at all (their node came back null), as opposed to items not stocked here.
+    public var unknownItems: Set<String>
     public var cost: QueryCost?
 
-    public init(onHand: [String: Int?], cost: QueryCost?) {
+    public init(onHand: [String: Int?], unknownItems: Set<String> = [], cost: QueryCost?) {
         self.onHand = onHand
+        self.unknownItems = unknownItems
         self.cost = cost
     }
 }

@@ -73,6 +73,7 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
         var onHand: [String: Int?] = [:]
         for item in items { onHand[item] = .some(nil) }
         var cost: QueryCost?
+        var known: Set<String> = []
         var start = 0
         while start < items.count {
             let batch = Array(items[start..<min(items.count, start + ShopifyDocuments.maximumRows)])
@@ -86,12 +87,13 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
             let nodes = try root(response.data?.nodes, of: response)
             for case let node? in nodes {
                 guard let id = node.id, onHand[id] != nil else { continue }
+                known.insert(id)
                 let quantity = node.inventoryLevel?.quantities.first { $0.name == "on_hand" }?.quantity
                 onHand[id] = .some(quantity)
             }
             cost = response.cost
         }
-        return OnHandResult(onHand: onHand, cost: cost)
+        return OnHandResult(onHand: onHand, unknownItems: Set(items).subtracting(known), cost: cost)
     }
 
     /// Returns the items whose SKU equals `sku` exactly (case and whitespace included).

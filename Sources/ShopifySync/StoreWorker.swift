@@ -172,12 +172,15 @@ struct StoreWorker: Sendable {
         for line in lines {
             guard let item = line.inventoryItem, let quantity = line.quantity else { continue }
             guard let current = read.onHand[item] ?? nil else {
+                let unknown = read.unknownItems.contains(item)
                 updates.append(
                     LineUpdate(
                         ref: line.ref,
                         state: .failed,
-                        errorCode: "ITEM_NOT_STOCKED_AT_LOCATION",
-                        error: "Shopify has no inventory level for \(item) at \(location)"
+                        errorCode: unknown ? "INVALID_INVENTORY_ITEM" : "ITEM_NOT_STOCKED_AT_LOCATION",
+                        error: unknown
+                            ? "Shopify has no inventory item \(item)"
+                            : "Shopify has no inventory level for \(item) at \(location)"
                     )
                 )
                 continue

@@ -234,4 +234,20 @@ struct WritebackTests {
             #expect(await world.onHand("main", "gid://shopify/InventoryItem/1009", W.main1) == 13)
         }
     }
+
+    @Test("a bulk sync item Shopify does not know fails as INVALID_INVENTORY_ITEM, not as not stocked")
+    func bulkSyncUnknownItem() async throws {
+        try await withEngine { world in
+            let body = """
+                {"kind":"bulk_sync","id":"bulk-ghost","store":"main","scope":"selected",
+                 "items":[{"sku":"GHOST","location":"WH1","on_hand":4},{"sku":"TEE-RED-S","location":"WH1","on_hand":4}]}
+                """
+            let (folder, report) = try await world.run("ghost-bulk.json", body)
+            #expect(folder == "failed")
+            let ghost = report.lines?.first { $0.sku == "GHOST" }
+            #expect(ghost?.errorCode == "INVALID_INVENTORY_ITEM")
+            #expect(report.lines?.first { $0.sku == "TEE-RED-S" }?.outcome == "applied")
+            #expect(await world.onHand("main", "gid://shopify/InventoryItem/1001", W.main1) == 4)
+        }
+    }
 }
