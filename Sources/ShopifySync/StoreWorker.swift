@@ -320,12 +320,15 @@ struct StoreWorker: Sendable {
         } catch let failure as CallFailure {
             try runtime.state.recordAttempt(intentID: intent.id, error: failure.error.description)
             let firstAttempt = Date(timeIntervalSince1970: intent.createdAt)
+            // A paused store's work waits however long the pause lasts; only an unavailable Shopify gives up.
+            let waits = failure.error.code == .accessDenied || failure.error.code == .throttled
             if !failure.error.isRetryable
-                || progress.retry.shouldGiveUp(
-                    firstAttempt: firstAttempt,
-                    now: runtime.now(),
-                    maxRetryHours: runtime.current.config.maxRetryHours
-                )
+                || !waits
+                    && progress.retry.shouldGiveUp(
+                        firstAttempt: firstAttempt,
+                        now: runtime.now(),
+                        maxRetryHours: runtime.current.config.maxRetryHours
+                    )
             {
                 let code =
                     failure.error.isRetryable ? "shopify_unavailable" : (failure.error.shopifyCode ?? "graphql_error")

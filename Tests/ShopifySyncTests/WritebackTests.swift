@@ -250,4 +250,19 @@ struct WritebackTests {
             #expect(await world.onHand("main", "gid://shopify/InventoryItem/1001", W.main1) == 4)
         }
     }
+
+    @Test("a paused store's work waits past max_retry_hours instead of failing")
+    func pausedWorkNeverGivesUp() async throws {
+        try await withEngine(extraConfig: "max_retry_hours = 0.001") { world in
+            await world.simulator.state.updateFaults { $0.unauthorized = ["main"] }
+            try world.drop("wait.json", movement("wait-1", "receipt", [("SOCK-3PK", "WH1", 2)]))
+            // Well past the 3.6 s of max_retry_hours.
+            try await Task.sleep(for: .seconds(6))
+            #expect(FileManager.default.fileExists(atPath: "\(world.directory)/spool/processing/wait.json"))
+            await world.simulator.state.updateFaults { $0.unauthorized = [] }
+            try await world.waitFinished(["wait.json"], timeout: .seconds(60))
+            #expect(try world.report("wait.json").folder == "done")
+            #expect(await world.onHand("main", "gid://shopify/InventoryItem/1011", W.main1) == 12)
+        }
+    }
 }
