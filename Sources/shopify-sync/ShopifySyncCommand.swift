@@ -52,7 +52,12 @@ extension ShopifySyncCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            LoggingSystem.bootstrap { JournalLogHandler(label: $0) }
+            // $SHOPIFY_SYNC_JOURNAL_SOCKET names another journal socket; a path with no socket sends the log to
+            // stderr with <N> prefixes (tests read it from there).
+            let socket =
+                ProcessInfo.processInfo.environment["SHOPIFY_SYNC_JOURNAL_SOCKET"]
+                ?? JournalLogHandler.defaultSocketPath
+            LoggingSystem.bootstrap { JournalLogHandler(label: $0, socketPath: socket) }
             var logger = Logger(label: "shopify-sync")
             logger.logLevel = ProcessInfo.processInfo.environment["SHOPIFY_SYNC_DEBUG"] == "1" ? .debug : .info
             do {

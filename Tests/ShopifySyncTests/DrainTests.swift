@@ -6,7 +6,14 @@ import Testing
 /// Volume: thousands of files at once, through the real daemon.
 @Suite(.serialized, .timeLimit(.minutes(10)))
 struct DrainTests {
-    static let fileCount = Int(ProcessInfo.processInfo.environment["DRAIN_FILES"] ?? "") ?? 10_000
+    /// At least 10,000, and more than the kernel's inotify queue holds, so that the queue overflows.
+    static let fileCount: Int = {
+        if let count = Int(ProcessInfo.processInfo.environment["DRAIN_FILES"] ?? "") { return count }
+        let queue =
+            (try? String(contentsOfFile: "/proc/sys/fs/inotify/max_queued_events", encoding: .utf8))
+            .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 16_384
+        return max(10_000, queue + 500)
+    }()
 
     /// The daemon's peak resident memory (VmHWM) in KiB.
     static func peakRSS(_ pid: Int32) -> Int? {
@@ -17,13 +24,20 @@ struct DrainTests {
         return nil
     }
 
-    @Test("10,000 files dropped at once while the daemon runs are all drained, once, in bounded memory")
+    @Test("over 10,000 files, more than inotify can queue, are all drained by the rescan, once, in bounded memory")
     func drainThousands() async throws {
         try await DaemonSystemdTests.withWorld(skus: ["A-1", "A-2", "GONE"]) { simulator, directory in
-            let daemon = try ChildDaemon(config: "\(directory)/config.toml", logPath: "\(directory)/daemon.log")
+            let daemon = try ChildDaemon(
+                config: "\(directory)/config.toml",
+                logPath: "\(directory)/daemon.log",
+                environment: ["SHOPIFY_SYNC_JOURNAL_SOCKET": "\(directory)/no-journal"]
+            )
             while !FileManager.default.fileExists(atPath: "\(directory)/spool/done") {
                 try await Task.sleep(for: .milliseconds(20))
             }
+            try await Task.sleep(for: .milliseconds(300))
+            // Stopped, the daemon reads no events while the files arrive: the kernel's queue overflows.
+            daemon.signal(SIGSTOP)
             let start = ContinuousClock.now
             let count = Self.fileCount
             try await offCooperativePool {
@@ -36,6 +50,7 @@ struct DrainTests {
                     )
                 }
             }
+            daemon.signal(SIGCONT)
             let dropped = ContinuousClock.now - start
             var remaining = Self.fileCount
             let deadline = ContinuousClock.now + .seconds(500)
@@ -72,6 +87,10 @@ struct DrainTests {
             #expect(a2?.onHand == 5 + half)
             // A generous bound that still catches memory growing with the number of files.
             #expect(peak < 512 * 1024, "peak RSS \(peak) KiB")
+            #expect(
+                daemon.log.contains("inotify queue overflowed"),
+                "no overflow; log tail:\n\(daemon.log.suffix(1500))"
+            )
             print("drained \(Self.fileCount) files in \(drained) (dropped in \(dropped)); daemon peak RSS \(peak) KiB")
         }
     }
