@@ -89,7 +89,7 @@ public struct OperatorCommands: Sendable {
         var chosen = names
         if all {
             do {
-                chosen = try spool.names(in: .failed).filter { !$0.hasSuffix(".error") }
+                chosen = try spool.requestNames(in: .failed)
             } catch {
                 throw CommandFailure(.ioError, "\(error)")
             }

@@ -144,34 +144,6 @@ public final class StateStore: Sendable {
         }
     }
 
-    /// Fails every open line of a request (a store gave up) and records why.
-    public func failOpenLines(requestID: String, code: String, message: String) throws {
-        try pool.write { db in
-            // An intent carrying any of these lines would otherwise be resent for lines already failed.
-            try db.execute(
-                sql: """
-                    DELETE FROM intents WHERE id IN (
-                        SELECT intent_id FROM lines WHERE request_id = ? AND intent_id IS NOT NULL)
-                    """,
-                arguments: [requestID]
-            )
-            try db.execute(
-                sql: """
-                    UPDATE lines SET intent_id = NULL WHERE intent_id IN (
-                        SELECT intent_id FROM lines WHERE request_id = ? AND intent_id IS NOT NULL)
-                    """,
-                arguments: [requestID]
-            )
-            try db.execute(
-                sql: """
-                    UPDATE lines SET state = 'failed', error_code = ?, error = ?, intent_id = NULL
-                    WHERE request_id = ? AND state IN ('pending', 'lookup')
-                    """,
-                arguments: [code, message, requestID]
-            )
-        }
-    }
-
     /// Every line of a request, in line then store order.
     public func lines(requestID: String) throws -> [LineRecord] {
         try pool.read { db in

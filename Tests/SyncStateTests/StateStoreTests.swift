@@ -378,20 +378,6 @@ struct StateStoreTests {
         }
     }
 
-    @Test func failOpenLines() throws {
-        try Self.withStore { store, _ in
-            var lookup = Self.line("m-1", 2)
-            lookup.state = .lookup
-            try Self.register(store, "m-1", lines: [Self.line("m-1", 0), Self.line("m-1", 1), lookup])
-            try store.update([LineUpdate(ref: Self.ref("m-1", 0), state: .applied)])
-            try store.failOpenLines(requestID: "m-1", code: "gave_up", message: "retried for 24 hours")
-            let lines = try store.lines(requestID: "m-1")
-            #expect(lines.map(\.state) == [.applied, .failed, .failed])
-            #expect(lines.map(\.errorCode) == [nil, "gave_up", "gave_up"])
-            #expect(lines[1].error == "retried for 24 hours")
-        }
-    }
-
     // MARK: - Completion
 
     @Test func completableRequests() throws {
