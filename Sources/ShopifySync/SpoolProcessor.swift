@@ -27,23 +27,23 @@ final class SpoolProcessor: Sendable {
     // MARK: - Recovery
 
     /// Resumes what a previous run left in processing/: finished requests are moved on, the rest resume.
+    ///
+    /// Each file is read and decoded once, here.
     func recover() throws {
         for name in try spool.names(in: .processing) {
-            if let finished = try finishedRequest(inFile: name) {
+            guard let decoded = readRequest(name) else { continue }
+            if let finished = try finishedRequest(decoded.request, inFile: name) {
                 try finish([(finished, try state.lines(requestID: finished.id))])
             } else {
-                ingest(name)
+                record(name, decoded)
             }
         }
     }
 
     /// A request recorded as finished whose file is still in processing/ (a crash between the two steps).
-    private func finishedRequest(inFile name: String) throws -> RequestRecord? {
-        guard let bytes = try? spool.read(name),
-            let decoded = try? RequestDecoder().decode(bytes),
-            let record = try state.request(id: decoded.request.id),
-            record.spoolFile == name, record.status != .active,
-            record.contentHash == RequestPlanner.contentHash(decoded.request)
+    private func finishedRequest(_ request: Request, inFile name: String) throws -> RequestRecord? {
+        guard let record = try state.request(id: request.id), record.spoolFile == name, record.status != .active,
+            record.contentHash == RequestPlanner.contentHash(request)
         else { return nil }
         return record
     }
@@ -81,18 +81,24 @@ final class SpoolProcessor: Sendable {
 
     /// Reads, decodes and records one claimed file in processing/.
     func ingest(_ name: String) {
+        if let decoded = readRequest(name) { record(name, decoded) }
+    }
+
+    /// Reads and decodes a claimed file; a file that is not a valid request is refused (nil), and one that cannot
+    /// be read for a reason of the system stays in processing/ to be retried (nil).
+    private func readRequest(_ name: String) -> RequestDecoder.Decoded? {
         let bytes: [UInt8]
         do {
             bytes = try spool.read(name)
         } catch let rejection as SpoolRejection {
             refuse(name, from: .processing, reason: rejection.reason, message: rejection.message)
-            return
+            return nil
         } catch let error as SpoolError where error.code == .notFound {
-            return
+            return nil
         } catch {
             logger.error("cannot read \(name) (retried): \(error)", metadata: ["spool.file": "\(name)"])
             _ = retry.withLock { $0.insert(name) }
-            return
+            return nil
         }
         let decoded: RequestDecoder.Decoded
         do {
@@ -105,8 +111,13 @@ final class SpoolProcessor: Sendable {
                 message: error.description,
                 field: error.field
             )
-            return
+            return nil
         }
+        return decoded
+    }
+
+    /// Records a decoded request in the ledger (or finds it a duplicate or a conflict) and wakes the stores.
+    private func record(_ name: String, _ decoded: RequestDecoder.Decoded) {
         let request = decoded.request
         var fileLogger = logger
         fileLogger[metadataKey: "spool.file"] = "\(name)"
@@ -261,16 +272,21 @@ final class SpoolProcessor: Sendable {
             record.outcome = failed > 0 ? (lines.contains { $0.state == .applied } ? "partial" : "failed") : "applied"
             record.reason = failed > 0 ? "lines_failed" : nil
             record.message = failed > 0 ? "\(failed) line(s) failed" : nil
-            try state.finishRequest(
-                id: record.id,
-                status: record.status,
-                outcome: record.outcome ?? "applied",
-                reason: record.reason,
-                message: record.message,
-                now: runtime.now().timeIntervalSince1970
-            )
             items.append((record, lines))
         }
+        // The outcomes reach the disk, in one commit, before any file moves.
+        try state.finishRequests(
+            items.map { record, _ in
+                RequestOutcome(
+                    id: record.id,
+                    status: record.status,
+                    outcome: record.outcome ?? "applied",
+                    reason: record.reason,
+                    message: record.message
+                )
+            },
+            now: runtime.now().timeIntervalSince1970
+        )
         try finish(items)
     }
 

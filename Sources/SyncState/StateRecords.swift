@@ -92,6 +92,23 @@ public struct RequestRecord: Sendable, Hashable {
     public var finishedAt: Double?
 }
 
+/// A finished request's outcome, as recorded before its file leaves processing/.
+public struct RequestOutcome: Sendable, Hashable {
+    public var id: String
+    public var status: RequestStatus
+    public var outcome: String
+    public var reason: String?
+    public var message: String?
+
+    public init(id: String, status: RequestStatus, outcome: String, reason: String?, message: String?) {
+        self.id = id
+        self.status = status
+        self.outcome = outcome
+        self.reason = reason
+        self.message = message
+    }
+}
+
 /// What the ledger made of a request file that names an id.
 public enum Registration: Sendable, Hashable {
     /// First seen: its lines were planned and stored.

@@ -133,14 +133,27 @@ public final class StateStore: Sendable {
         message: String?,
         now: Double
     ) throws {
+        try finishRequests(
+            [RequestOutcome(id: id, status: status, outcome: outcome, reason: reason, message: message)],
+            now: now
+        )
+    }
+
+    /// Records several requests' outcomes in one transaction (one commit to disk for the batch).
+    public func finishRequests(_ outcomes: [RequestOutcome], now: Double) throws {
+        guard !outcomes.isEmpty else { return }
         try pool.write { db in
-            try db.execute(
+            let statement = try db.makeStatement(
                 sql: """
                     UPDATE requests SET status = ?, outcome = ?, reason = ?, message = ?, finished_at = ?
                     WHERE id = ?
-                    """,
-                arguments: [status.rawValue, outcome, reason, message, now, id]
+                    """
             )
+            for item in outcomes {
+                try statement.execute(arguments: [
+                    item.status.rawValue, item.outcome, item.reason, item.message, now, item.id,
+                ])
+            }
         }
     }
 

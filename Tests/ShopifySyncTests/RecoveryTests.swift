@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// Start-up recovery of what a previous run left in processing/.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct RecoveryTests {
+    @Test("a request finished in the ledger but still in processing/ is moved on without being sent again")
+    func finishedButNotMoved() async throws {
+        try await DaemonSystemdTests.withWorld(skus: ["A-1", "GONE"]) { simulator, directory in
+            let spool = "\(directory)/spool"
+            try DaemonSystemdTests.drop(directory, "r.json", movement("r-1", "receipt", [("A-1", nil, 4)]))
+            var daemon = try ChildDaemon(config: "\(directory)/config.toml", logPath: "\(directory)/daemon.log")
+            while !FileManager.default.fileExists(atPath: "\(spool)/done/r.json.result") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(35)) == 0)
+            let calls = await simulator.state.calls().count
+
+            // The state a crash leaves between recording the outcome and moving the file.
+            try FileManager.default.moveItem(atPath: "\(spool)/done/r.json", toPath: "\(spool)/processing/r.json")
+            try FileManager.default.removeItem(atPath: "\(spool)/done/r.json.result")
+            daemon = try ChildDaemon(config: "\(directory)/config.toml", logPath: "\(directory)/daemon.log")
+            while !FileManager.default.fileExists(atPath: "\(spool)/done/r.json.result") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            daemon.signal(SIGTERM)
+            #expect(await daemon.waitForExit(timeout: .seconds(35)) == 0)
+            #expect(!FileManager.default.fileExists(atPath: "\(spool)/processing/r.json"))
+            #expect(await simulator.state.calls().count == calls)
+            let level = await simulator.state.quantities(
+                shop: "main",
+                item: "gid://shopify/InventoryItem/7000",
+                location: "gid://shopify/Location/1"
+            )
+            #expect(level?.onHand == 9)
+            let report = try String(contentsOfFile: "\(spool)/done/r.json.result", encoding: .utf8)
+            #expect(report.contains("\"outcome\" : \"applied\""))
+        }
+    }
+}
