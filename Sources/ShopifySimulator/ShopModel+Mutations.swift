@@ -4,10 +4,7 @@ import Foundation
 extension ShopModel {
     /// `inventoryAdjustQuantities` with a coerced `input`; applies nothing when any userError is returned.
     mutating func adjustQuantities(_ input: SimJSON, now: Date) -> PayloadModel {
-        let name = input["name"]?.stringValue ?? ""
-        let reason = input["reason"]?.stringValue ?? ""
-        let reference = input["referenceDocumentUri"]?.stringValue
-        let rows = input["changes"]?.arrayValue ?? []
+        let (name, reason, reference, rows) = Self.header(input, rows: "changes")
         var errors = headerErrors(reason: reason, reference: reference)
         if !QuantityName.adjustable.contains(name) {
             errors.append(
@@ -81,15 +78,13 @@ extension ShopModel {
                     in: scratch
                 )
             else { continue }
-            // CHANGE_FROM_QUANTITY_STALE comes from the schema (InventoryAdjustQuantitiesUserErrorCode), not a capture.
-            if let expected = row["changeFromQuantity"]?.intValue, expected != level[name] {
-                errors.append(
-                    UserErrorModel(
-                        field: prefix + ["changeFromQuantity"],
-                        message: "The changeFromQuantity argument no longer matches the persisted quantity.",
-                        code: "CHANGE_FROM_QUANTITY_STALE"
-                    )
-                )
+            if let stale = Self.staleError(
+                row,
+                current: level[name],
+                prefix: prefix,
+                message: "The changeFromQuantity argument no longer matches the persisted quantity."
+            ) {
+                errors.append(stale)
                 continue
             }
             // Bounds from the schema's enum descriptions (no capture of an adjust out of bounds).
@@ -152,10 +147,7 @@ extension ShopModel {
 
     /// `inventorySetQuantities` with a coerced `input`; applies nothing when any userError is returned.
     mutating func setQuantities(_ input: SimJSON, now: Date) -> PayloadModel {
-        let name = input["name"]?.stringValue ?? ""
-        let reason = input["reason"]?.stringValue ?? ""
-        let reference = input["referenceDocumentUri"]?.stringValue
-        let rows = input["quantities"]?.arrayValue ?? []
+        let (name, reason, reference, rows) = Self.header(input, rows: "quantities")
         var errors = headerErrors(reason: reason, reference: reference)
         if !QuantityName.settable.contains(name) {
             errors.append(
@@ -224,15 +216,13 @@ extension ShopModel {
                 )
             }
             guard var level = found, errors.count == errorCount else { continue }
-            // CHANGE_FROM_QUANTITY_STALE comes from the schema (InventorySetQuantitiesUserErrorCode), not a capture.
-            if let expected = row["changeFromQuantity"]?.intValue, expected != level[name] {
-                errors.append(
-                    UserErrorModel(
-                        field: prefix + ["changeFromQuantity"],
-                        message: "The changeFromQuantity value does not match persisted value.",
-                        code: "CHANGE_FROM_QUANTITY_STALE"
-                    )
-                )
+            if let stale = Self.staleError(
+                row,
+                current: level[name],
+                prefix: prefix,
+                message: "The changeFromQuantity value does not match persisted value."
+            ) {
+                errors.append(stale)
                 continue
             }
             let delta = quantity - level[name]
@@ -254,6 +244,35 @@ extension ShopModel {
     }
 
     // MARK: - Shared steps
+
+    /// The fields both writes share: the quantity name, the reason, the reference document, and the rows.
+    private static func header(
+        _ input: SimJSON,
+        rows key: String
+    ) -> (name: String, reason: String, reference: String?, rows: [SimJSON]) {
+        (
+            input["name"]?.stringValue ?? "",
+            input["reason"]?.stringValue ?? "",
+            input["referenceDocumentUri"]?.stringValue,
+            input[key]?.arrayValue ?? []
+        )
+    }
+
+    /// The compare-and-set check of a row's `changeFromQuantity` (null skips it). The code comes from the schema's
+    /// user-error enums, not a capture; each write has its own wording.
+    private static func staleError(
+        _ row: SimJSON,
+        current: Int,
+        prefix: [String],
+        message: String
+    ) -> UserErrorModel? {
+        guard let expected = row["changeFromQuantity"]?.intValue, expected != current else { return nil }
+        return UserErrorModel(
+            field: prefix + ["changeFromQuantity"],
+            message: message,
+            code: "CHANGE_FROM_QUANTITY_STALE"
+        )
+    }
 
     private func headerErrors(reason: String, reference: String?) -> [UserErrorModel] {
         var errors: [UserErrorModel] = []
