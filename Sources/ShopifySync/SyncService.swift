@@ -115,13 +115,14 @@ final class SyncService: Service, Sendable {
                 processor.applyRetention()
                 lastRetention = .now
             }
-            let stamp = Self.modificationTime(runtime.current.config.catalogPath)
-            if stamp != catalogStamp {
-                catalogStamp = stamp
-                reload(reason: "the catalog changed")
-            }
-            // Counting the spool lists every folder: at most once a second, however often the loop wakes.
+            // Once a second, however often the loop wakes: counting the spool lists every folder, and the
+            // catalog's modification time is a stat.
             if ContinuousClock.now - lastStatus >= .seconds(1) {
+                let stamp = Self.modificationTime(runtime.current.config.catalogPath)
+                if stamp != catalogStamp {
+                    catalogStamp = stamp
+                    reload(reason: "the catalog changed")
+                }
                 publishStatus()
                 lastStatus = .now
             }
