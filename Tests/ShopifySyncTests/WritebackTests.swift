@@ -265,4 +265,25 @@ struct WritebackTests {
             #expect(await world.onHand("main", "gid://shopify/InventoryItem/1011", W.main1) == 12)
         }
     }
+
+    @Test("the catalog is reread when its file changes: a SKU added to it is applied without a restart")
+    func catalogChangeIsPickedUp() async throws {
+        try await withEngine { world in
+            let (_, before) = try await world.run("c1.json", movement("c-1", "receipt", [("BOTTLE-750", nil, 1)]))
+            #expect(before.lines?.first { $0.store == "main" } == nil)
+            let catalog = EngineWorld.catalog + "BOTTLE-750,main,gid://shopify/InventoryItem/1011,true\n"
+            try catalog.write(toFile: "\(world.directory)/catalog.csv", atomically: true, encoding: .utf8)
+            // Modification times can be coarse: wait until the engine has the new row.
+            let deadline = ContinuousClock.now + .seconds(10)
+            while world.runtime.current.catalog.entries(forSKU: "BOTTLE-750").count < 2
+                && ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let (folder, after) = try await world.run("c2.json", movement("c-2", "receipt", [("BOTTLE-750", nil, 2)]))
+            #expect(folder == "done")
+            #expect(after.lines?.first { $0.store == "main" }?.outcome == "applied")
+            #expect(await world.onHand("main", "gid://shopify/InventoryItem/1011", W.main1) == 12)
+        }
+    }
 }
