@@ -9,7 +9,8 @@
 SWIFT ?= swift
 STRICT := -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES := libsystemd-dev libcurl4-openssl-dev pkg-config
-UNIT_SUITES := ShopifySyncCoreTests|SyncStateTests|SpoolTests|ShopifyAPITests|SystemdTests|ShopifySimulatorTests
+UNIT_SUITES := ShopifySyncCoreTests|SyncStateTests|SpoolTests|SystemdTests
+HTTP_SUITES := ShopifyAPITests|ShopifySimulatorTests
 HEAVY_SUITES := DrainTests|CrashTests
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
@@ -46,9 +47,10 @@ test: deps
 	$(SWIFT) build --build-tests $(STRICT)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-unit
-	@# In three groups: the machine has two cores, and the volume and crash tests would starve the
-	@# timing-sensitive ones if all ran at once.
+	@# In groups: the machine has two cores, and the file-heavy tests (the spool's inotify overflow, the
+	@# volume and crash tests) would starve the timing-sensitive HTTP ones if all ran at once.
 	$(SWIFT) test --skip-build --filter "$(UNIT_SUITES)"
+	$(SWIFT) test --skip-build --filter "$(HTTP_SUITES)"
 	$(SWIFT) test --skip-build --filter ShopifySyncTests --skip "$(HEAVY_SUITES)"
 	$(SWIFT) test --skip-build --filter "$(HEAVY_SUITES)"
 
