@@ -18,8 +18,6 @@ public final class StateStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.readonly = readOnly
         configuration.label = "shopify-sync-state"
-        // Every commit reaches the disk before the daemon moves a file on (WAL is GRDB's default for a pool).
-        configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         if !readOnly {
             let folder = (path as NSString).deletingLastPathComponent
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -27,8 +25,17 @@ public final class StateStore: Sendable {
         pool = try DatabasePool(path: path, configuration: configuration)
         self.path = path
         if !readOnly {
+            // Every commit reaches the disk (the WAL is fsynced) before the call it precedes is made or a file is
+            // moved on. GRDB turns WAL on with `synchronous = NORMAL` after `prepareDatabase` has run, so this
+            // is set on the one writer connection once it exists.
+            try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
         }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 is FULL).
+    public func writerSynchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
     }
 
     // MARK: - Requests
@@ -107,6 +114,16 @@ public final class StateStore: Sendable {
     public func request(id: String) throws -> RequestRecord? {
         try pool.read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map(Self.request)
+        }
+    }
+
+    /// The spool files of every request not yet finished, in the order the ledger recorded them.
+    public func activeRequestFiles() throws -> [String] {
+        try pool.read { db in
+            try String.fetchAll(
+                db,
+                sql: "SELECT spool_file FROM requests WHERE status = 'active' ORDER BY received_at, rowid"
+            )
         }
     }
 

@@ -544,6 +544,17 @@ struct StateStoreTests {
         }
     }
 
+    /// GRDB sets `synchronous = NORMAL` when it turns WAL on; the writer must still commit at FULL, so a commit
+    /// that precedes a Shopify call or a rename is on disk before it.
+    @Test func writerCommitsAtSynchronousFull() throws {
+        try Self.withStore { store, path in
+            #expect(try store.writerSynchronousMode() == 2, "the writer connection is not at synchronous = FULL")
+            try Self.register(store, "m-1", lines: [Self.line("m-1", 0)])
+            let reopened = try StateStore(path: path)
+            #expect(try reopened.writerSynchronousMode() == 2, "a reopened ledger is not at synchronous = FULL")
+        }
+    }
+
     @Test func createsItsFolderAndMigratesOnce() throws {
         let folder = try makeTemporaryFolder(prefix: "sync-state-test")
         defer { try? FileManager.default.removeItem(atPath: folder) }
