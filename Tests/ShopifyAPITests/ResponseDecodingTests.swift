@@ -29,10 +29,10 @@ private let anySet = SetRequest(
     ]
 )
 
-/// Decoding of real captures from `../shared/shopify/fixtures/2026-04` (each test names its file).
+/// Decoding of real captures from `vendor/shopify/fixtures/2026-04` (each test names its file).
 @Suite struct CapturedResponseDecodingTests {
     private func client(_ file: String, _ path: String...) throws -> ShopifyClient {
-        let response = try SharedShopifyMaterial.capturedResponse(file: file, path: path)
+        let response = try ShopifyMaterial.capturedResponse(file: file, path: path)
         return ShopifyClient.forTesting(ScriptedTransport(answering: response))
     }
 

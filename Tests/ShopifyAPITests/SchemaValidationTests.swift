@@ -7,7 +7,7 @@ import Testing
 @Suite struct SchemaValidationTests {
     /// Built once per test run: parsing the 3.8 MB SDL is slow in debug builds.
     static let schema: Result<GraphQLSchema, any Error> = Result {
-        let sdl = try String(contentsOf: SharedShopifyMaterial.schemaFile, encoding: .utf8)
+        let sdl = try String(contentsOf: ShopifyMaterial.schemaFile, encoding: .utf8)
         return try buildSchema(source: sdl, assumeValidSDL: true)
     }
 

@@ -1,37 +1,14 @@
 import Foundation
 import ShopifyAPI
 import Synchronization
+import TestSupport
 import Testing
 
-/// The team's Shopify ground truth (`../shared/shopify`): the schema and the live captures.
-enum SharedShopifyMaterial {
-    /// `<repo>/../shared/shopify`, or the folder of `$SHOPIFY_SCHEMA`.
-    static let directory: URL = {
-        let here = URL(fileURLWithPath: #filePath)
-        let beside = here.deletingLastPathComponent()  // Tests/ShopifyAPITests
-            .deletingLastPathComponent()  // Tests
-            .deletingLastPathComponent()  // repo
-            .deletingLastPathComponent()  // its parent
-            .appendingPathComponent("shared/shopify")
-        if FileManager.default.fileExists(atPath: beside.appendingPathComponent("schema-2026-07.graphql").path) {
-            return beside
-        }
-        if let schema = ProcessInfo.processInfo.environment["SHOPIFY_SCHEMA"] {
-            return URL(fileURLWithPath: schema).deletingLastPathComponent()
-        }
-        return beside
-    }()
+/// The vendored Shopify ground truth (`vendor/shopify`): the schema and the live captures.
+enum ShopifyMaterial {
+    static var directory: URL { ShopifyFixtures.directory }
 
-    static var schemaFile: URL {
-        if let schema = ProcessInfo.processInfo.environment["SHOPIFY_SCHEMA"],
-            !FileManager.default.fileExists(
-                atPath: directory.appendingPathComponent("schema-2026-07.graphql").path
-            )
-        {
-            return URL(fileURLWithPath: schema)
-        }
-        return directory.appendingPathComponent("schema-2026-07.graphql")
-    }
+    static var schemaFile: URL { directory.appendingPathComponent("schema-2026-07.graphql") }
 
     /// The captured response at `path` in `fixtures/<version>/<file>`, re-encoded as an HTTP body.
     ///

@@ -3,7 +3,7 @@ import ShopifySimulator
 import TestSupport
 import Testing
 
-/// Replays captured requests from `../shared/shopify/fixtures/2026-04` against the simulator and compares the
+/// Replays captured requests from `vendor/shopify/fixtures/2026-04` against the simulator and compares the
 /// response shapes (keys, codes, messages, field paths, null groups, actual cost).
 @Suite(.timeLimit(.minutes(1)))
 struct FixtureReplayTests {

@@ -61,15 +61,14 @@ public func withTestSimulator<T>(
     )
 }
 
-/// The captured Shopify responses in `../shared/shopify/fixtures` (see FIXTURES.md there).
+/// The captured Shopify responses in `vendor/shopify/fixtures` (see FIXTURES.md there).
 public enum ShopifyFixtures {
-    /// `<repo>/../shared/shopify`.
+    /// `<repo>/vendor/shopify`: the schema and the captures, vendored with their NOTICE.
     public static let directory: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent()  // Tests/TestSupport
         .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()  // repo
-        .deletingLastPathComponent()  // its parent
-        .appendingPathComponent("shared/shopify")
+        .appendingPathComponent("vendor/shopify")
 
     /// A capture file, parsed.
     public static func load(_ file: String, version: String = "2026-04") throws -> SimJSON {
