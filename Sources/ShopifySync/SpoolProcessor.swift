@@ -28,9 +28,11 @@ final class SpoolProcessor: Sendable {
 
     /// Resumes what a previous run left in processing/: finished requests are moved on, the rest resume.
     ///
-    /// Each file is read and decoded once, here.
+    /// Each file is read and decoded once, here. Files the ledger knows are taken in the order it recorded them
+    /// (so their lines net into the same calls, under the same keys, as before the crash); files claimed but
+    /// never recorded follow, by name.
     func recover() throws {
-        for name in try spool.names(in: .processing) {
+        for name in Self.recoveryOrder(try spool.names(in: .processing), ledgerOrder: try state.activeRequestFiles()) {
             guard let decoded = readRequest(name) else { continue }
             if let finished = try finishedRequest(decoded.request, inFile: name) {
                 try finish([(finished, try state.lines(requestID: finished.id))])
@@ -38,6 +40,14 @@ final class SpoolProcessor: Sendable {
                 record(name, decoded)
             }
         }
+    }
+
+    /// `names` (the files in processing/) in the ledger's order first, then the ones it does not know, by name.
+    static func recoveryOrder(_ names: [String], ledgerOrder: [String]) -> [String] {
+        let present = Set(names)
+        var seen: Set<String> = []
+        let known = ledgerOrder.filter { present.contains($0) && seen.insert($0).inserted }
+        return known + names.filter { !seen.contains($0) }.sorted()
     }
 
     /// A request recorded as finished whose file is still in processing/ (a crash between the two steps).

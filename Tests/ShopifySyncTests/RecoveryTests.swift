@@ -1,9 +1,20 @@
 import Foundation
 import Testing
 
+@testable import ShopifySync
+
 /// Start-up recovery of what a previous run left in processing/.
 @Suite(.serialized, .timeLimit(.minutes(2)))
 struct RecoveryTests {
+    @Test("recovery takes processing/ in the ledger's order, then the files it never recorded by name")
+    func recoveryOrder() {
+        let order = SpoolProcessor.recoveryOrder(
+            ["b.json", "a.json", "z.json", "c.json"],
+            ledgerOrder: ["z.json", "gone.json", "b.json", "z.json"]
+        )
+        #expect(order == ["z.json", "b.json", "a.json", "c.json"])
+    }
+
     @Test("a request finished in the ledger but still in processing/ is moved on without being sent again")
     func finishedButNotMoved() async throws {
         try await DaemonSystemdTests.withWorld(skus: ["A-1", "GONE"]) { simulator, directory in
