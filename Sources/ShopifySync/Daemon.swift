@@ -21,6 +21,9 @@ public enum Daemon {
     ) async throws {
         let config = try SyncConfig.load(path: configPath, environment: environment)
         let catalog = try Catalog.load(path: config.catalogPath, knownStores: Set(config.stores.keys))
+        // One daemon per state folder: taken before the ledger is opened, held until the process ends.
+        let lock = try StateFolderLock(stateDir: config.stateDir)
+        defer { withExtendedLifetime(lock) {} }
         let state = try StateStore(path: (config.stateDir as NSString).appendingPathComponent("state.sqlite"))
         let spool = Spool(root: FilePath(config.spoolDir), maxFileSize: config.maxFileSize, logger: logger)
         let notifier = SystemdNotifier()

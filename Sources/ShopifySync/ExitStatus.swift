@@ -6,6 +6,8 @@ public enum ExitStatus: Int32, Sendable {
     case dataError = 65
     case unavailable = 69
     case ioError = 74
+    /// Another daemon already runs on the same state folder (EX_TEMPFAIL).
+    case tempFail = 75
     case configError = 78
 }
 

@@ -65,6 +65,9 @@ extension ShopifySyncCommand {
             } catch let error as ConfigErrors {
                 logger.critical("config error: \(error)")
                 throw ExitCode(ExitStatus.configError.rawValue)
+            } catch let error as StateFolderLock.Held {
+                logger.critical("refusing to start: \(error)")
+                throw ExitCode(ExitStatus.tempFail.rawValue)
             } catch {
                 logger.critical("daemon failed: \(error)")
                 throw ExitCode(ExitStatus.ioError.rawValue)

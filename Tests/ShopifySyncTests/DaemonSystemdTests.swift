@@ -101,6 +101,41 @@ struct DaemonSystemdTests {
         }
     }
 
+    @Test("a second daemon on the same state folder refuses to start (exit 75); operator commands still work")
+    func oneDaemonPerStateFolder() async throws {
+        try await Self.withWorld(skus: ["A-1", "GONE"]) { _, directory in
+            try await NotifyListener.withListener { listener in
+                let first = try ChildDaemon(
+                    config: "\(directory)/config.toml",
+                    logPath: "\(directory)/first.log",
+                    environment: listener.environment(watchdog: nil)
+                )
+                try await listener.waitFor("READY=1")
+                let second = try ChildDaemon(config: "\(directory)/config.toml", logPath: "\(directory)/second.log")
+                let status = await second.waitForExit(timeout: .seconds(20))
+                let shown = status.map(String.init) ?? "still running"
+                #expect(status == 75, "the second daemon did not refuse with EX_TEMPFAIL: \(shown)")
+                #expect(second.log.contains("daemon.lock"), "the refusal does not name the lock: \(second.log)")
+                #expect(second.log.contains("pid \(first.pid)"), "the refusal does not name the holder: \(second.log)")
+                let statusCommand = try ChildDaemon(
+                    config: "\(directory)/config.toml",
+                    logPath: "\(directory)/status.log",
+                    arguments: ["status"]
+                )
+                #expect(await statusCommand.waitForExit(timeout: .seconds(20)) == 0, "\(statusCommand.log)")
+                #expect(first.process.isRunning)
+                first.signal(SIGTERM)
+                #expect(await first.waitForExit(timeout: .seconds(35)) == 0)
+                // The lock went with the process: a new daemon starts.
+                let third = try ChildDaemon(config: "\(directory)/config.toml", logPath: "\(directory)/third.log")
+                try await Task.sleep(for: .seconds(1))
+                #expect(third.process.isRunning, "a daemon after a clean stop did not start: \(third.log)")
+                third.signal(SIGTERM)
+                _ = await third.waitForExit(timeout: .seconds(35))
+            }
+        }
+    }
+
     @Test("a stuck work loop stops feeding the watchdog")
     func stuckLoopStopsWatchdog() async throws {
         try await Self.withWorld(skus: ["A-1", "GONE"]) { _, directory in
