@@ -4,7 +4,10 @@
 #                 errors, lints, checks the systemd unit, runs every test
 #   make demo     runs the daemon on a copy of spool-example/ against the simulator and shows the result
 #   make bench    prints the benchmark figures
-#   make install  [PREFIX=/usr/local] [DESTDIR=]   make uninstall
+#   make standalone  checks that a clone of HEAD alone builds and passes the fast suites (make test runs it)
+#   make install  [PREFIX=/usr/local] [DESTDIR=] [CONFIGURATION=release|debug]   make uninstall
+#   make test-systemd  boots a real systemd in a namespace, installs into it and checks the unit live
+#                 (as root; make test runs it, and it says when it skips)
 
 SWIFT ?= swift
 STRICT := -Xswiftc -warnings-as-errors
@@ -14,8 +17,14 @@ HTTP_SUITES := ShopifyAPITests|ShopifySimulatorTests
 HEAVY_SUITES := DrainTests|CrashTests
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+# Which build `make install` installs: release (built here), or debug (the one `make test` built; the live
+# test installs that one rather than pay for a second full build).
+CONFIGURATION ?= release
+# What `make install` builds first; empty: install what is already built.
+INSTALL_BUILD ?= build-$(CONFIGURATION)
 
-.PHONY: all deps build build-release test lint check-unit demo bench install uninstall clean
+.PHONY: all deps build build-debug build-release test test-systemd lint check-unit standalone demo bench install \
+	uninstall clean
 
 all: build
 
@@ -37,6 +46,10 @@ build: deps
 build-release: deps
 	$(SWIFT) build -c release $(STRICT)
 
+# The same command as `make test`'s build, so after it this is a no-op.
+build-debug: deps
+	$(SWIFT) build --build-tests $(STRICT)
+
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 
@@ -53,6 +66,16 @@ test: deps
 	$(SWIFT) test --skip-build --filter "$(HTTP_SUITES)"
 	$(SWIFT) test --skip-build --filter ShopifySyncTests --skip "$(HEAVY_SUITES)"
 	$(SWIFT) test --skip-build --filter "$(HEAVY_SUITES)"
+	$(MAKE) --no-print-directory standalone
+	$(MAKE) --no-print-directory test-systemd
+
+# A clone of HEAD alone in a temporary folder: nothing refers outside it, and the fast suites pass there.
+standalone:
+	SWIFT="$(SWIFT)" scripts/check-standalone.sh
+
+# Needs the debug build (make test's); skips, saying why, when not root or the machine cannot.
+test-systemd:
+	systemd/live-test/run.sh
 
 demo: deps
 	scripts/demo.sh
@@ -60,10 +83,10 @@ demo: deps
 bench: deps
 	scripts/bench.sh
 
-install: build-release install-systemd
+install: $(INSTALL_BUILD) install-systemd
 	install -d $(DESTDIR)$(BINDIR)
-	install -m 0755 .build/release/shopify-sync $(DESTDIR)$(BINDIR)/shopify-sync
-	install -m 0755 .build/release/shopify-simulator $(DESTDIR)$(BINDIR)/shopify-simulator
+	install -m 0755 .build/$(CONFIGURATION)/shopify-sync $(DESTDIR)$(BINDIR)/shopify-sync
+	install -m 0755 .build/$(CONFIGURATION)/shopify-simulator $(DESTDIR)$(BINDIR)/shopify-simulator
 
 uninstall: uninstall-systemd
 	rm -f $(DESTDIR)$(BINDIR)/shopify-sync $(DESTDIR)$(BINDIR)/shopify-simulator
