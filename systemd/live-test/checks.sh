@@ -1,0 +1,209 @@
+# The live checks, sourced by run.sh (which defines ns, as_wms, drop, level, journal, unit_prop, wait_for,
+# fail). Each check is a function that returns 0, or calls `fail "why"` and returns 1. They run in the order
+# of `checks` below and build on each other (the unit is started by the first).
+
+# systemctl start returns only after READY=1 (Type=notify), and the daemon's STATUS= line shows.
+check_start_ready() {
+    ns systemctl start shopify-sync || fail "systemctl start shopify-sync failed: $(ns systemctl status --no-pager shopify-sync | tail -5)" || return 1
+    local active sub text
+    active=$(unit_prop ActiveState) sub=$(unit_prop SubState) text=$(unit_prop StatusText)
+    [ "$active/$sub" = active/running ] || fail "after start the unit is $active/$sub, not active/running" || return 1
+    [ -n "$text" ] || fail "the unit has no status text (STATUS= was not sent or not accepted)" || return 1
+    ns systemctl status --no-pager shopify-sync | grep -qF "Status: \"$text\"" ||
+        fail "systemctl status does not show the STATUS= line \"$text\"" || return 1
+    # The daemon's "ready" entry (sent with READY=1) comes before systemd's "Started" entry.
+    local order
+    order=$(ns journalctl --sync; ns journalctl -b --no-pager -o json \
+        _SYSTEMD_UNIT=shopify-sync.service MESSAGE_ID=148164b5098c4591a8ddd8fb1690da29 + \
+        UNIT=shopify-sync.service MESSAGE_ID=39f53479d3a045ac8e11786248231fbf |
+        python3 -c '
+import json, sys
+kinds = ["ready" if json.loads(l)["MESSAGE_ID"].startswith("148164b5") else "started" for l in sys.stdin]
+print(" ".join(kinds))')
+    [ "$order" = "ready started" ] ||
+        fail "expected the daemon's ready entry, then systemd's Started entry; the journal has: ${order:-neither}" || return 1
+}
+
+# A WMS account, added to the shopify-sync group as the README says, drops a movement through tmp/; it ends
+# in done/ and Shopify's level moves by its delta.
+check_wms_movement() {
+    local before after
+    before=$(level main TEE-RED-S gid://shopify/Location/1) || fail "the simulator has no TEE-RED-S level" || return 1
+    drop live-mv-1.json "$(movement live-mv-1 TEE-RED-S WH1 7)" ||
+        fail "the WMS user could not write tmp/ and rename into pending/" || return 1
+    wait_for 20 in_folder done live-mv-1.json.result ||
+        fail "live-mv-1.json is not in done/ after 20 s ($(ns ls $spool/pending $spool/processing $spool/failed | tr '\n' ' '))" || return 1
+    after=$(level main TEE-RED-S gid://shopify/Location/1)
+    [ "$after" -eq $((before + 7)) ] || fail "TEE-RED-S went from $before to $after, expected $((before + 7))" || return 1
+    as_wms "cat $spool/done/live-mv-1.json.result" >/dev/null ||
+        fail "the WMS user cannot read done/live-mv-1.json.result" || return 1
+}
+
+# A file that is not a valid request ends in failed/, and its producer can read why.
+check_bad_file_failed() {
+    drop live-bad-1.json '{"kind": "movement", "id": "live-bad-1", "lines": [' ||
+        fail "the WMS user could not drop the bad file" || return 1
+    wait_for 20 in_folder failed live-bad-1.json.error ||
+        fail "live-bad-1.json has no .error report in failed/ after 20 s" || return 1
+    as_wms "cat $spool/failed/live-bad-1.json.error" | grep -q . ||
+        fail "the WMS user cannot read failed/live-bad-1.json.error" || return 1
+}
+
+# journalctl SHOPIFY_SKU=X shows when X was applied (the per-call entry carries one SHOPIFY_SKU per line).
+check_journal_sku() {
+    local outcomes
+    outcomes=$(journal -o json SHOPIFY_SKU=TEE-RED-S | python3 -c '
+import json, sys
+print(" ".join(sorted({str(json.loads(l).get("SYNC_OUTCOME", "-")) for l in sys.stdin})))')
+    case " $outcomes " in
+    *" applied "*) ;;
+    *) fail "journalctl -u shopify-sync SHOPIFY_SKU=TEE-RED-S has no applied entry (outcomes: ${outcomes:-none})" || return 1 ;;
+    esac
+    journal -o json WMS_MOVEMENT_ID=live-mv-1 SYNC_OUTCOME=applied | grep -q . ||
+        fail "no applied entry matches WMS_MOVEMENT_ID=live-mv-1" || return 1
+}
+
+# journalctl -x adds the catalog's text (installed and indexed by journalctl --update-catalog).
+check_journal_catalog() {
+    journal -x MESSAGE_ID=148164b5098c4591a8ddd8fb1690da29 | grep -q "shopify-sync started and is ready" ||
+        fail "journalctl -x does not show the catalog text for the ready entry" || return 1
+    ns journalctl --list-catalog | grep -q "shopify-sync" ||
+        fail "journalctl --list-catalog has no shopify-sync entries" || return 1
+}
+
+# systemctl reload goes through RELOADING=1 / READY=1 and takes a changed catalog: MUG-01 is sync=false in
+# the example; after the change and a reload, its movement is applied.
+check_reload_catalog() {
+    ns sed -i 's|^MUG-01,main,gid://shopify/InventoryItem/1012,false$|MUG-01,main,gid://shopify/InventoryItem/1012,true|' \
+        /etc/shopify-sync/catalog.csv
+    ns grep -q '^MUG-01,main,.*,true$' /etc/shopify-sync/catalog.csv || fail "could not edit the catalog" || return 1
+    local since before after
+    since=$(ns date '+%Y-%m-%d %H:%M:%S')
+    ns systemctl reload shopify-sync || fail "systemctl reload failed" || return 1
+    wait_for 10 sh -c "nsenter -t $pid1 -a journalctl -u shopify-sync --since '$since' MESSAGE_ID=f14aa15d5f44421e95d9199a2f953edc | grep -q reload" ||
+        fail "no 'reloaded' entry (MESSAGE_ID=f14aa15d...) after systemctl reload" || return 1
+    journal --since "$since" -o cat UNIT=shopify-sync.service | grep -q "Reloaded" ||
+        fail "systemd did not log Reloaded shopify-sync.service" || return 1
+    [ "$(unit_prop ActiveState)" = active ] || fail "the unit is $(unit_prop ActiveState) after reload" || return 1
+    before=$(level main MUG-01 gid://shopify/Location/1)
+    drop live-mv-mug.json "$(movement live-mv-mug MUG-01 WH1 3)"
+    wait_for 20 in_folder done live-mv-mug.json.result || fail "live-mv-mug.json did not reach done/" || return 1
+    after=$(level main MUG-01 gid://shopify/Location/1)
+    [ "$after" -eq $((before + 3)) ] ||
+        fail "after the reload MUG-01 went from $before to $after, expected $((before + 3)) (the new catalog was not used)" || return 1
+}
+
+# The token reaches the daemon only as a credential, and appears nowhere in the journal.
+check_token_credential() {
+    ns test -s /run/credentials/shopify-sync.service/main.token ||
+        fail "/run/credentials/shopify-sync.service/main.token is missing or empty" || return 1
+    local env
+    env=$(ns cat "/proc/$(unit_prop MainPID)/environ" | tr '\0' '\n' | sed -n 's/^CREDENTIALS_DIRECTORY=//p')
+    [ "$env" = /run/credentials/shopify-sync.service ] ||
+        fail "the daemon's CREDENTIALS_DIRECTORY is '${env}'" || return 1
+    if ns journalctl --no-pager -o verbose | grep -qF "$token_main"; then
+        fail "the token appears in journalctl -o verbose"
+        return 1
+    fi
+}
+
+# systemd-analyze security against the live manager.
+check_security_score() {
+    local out score
+    out=$(ns systemd-analyze security --no-pager shopify-sync 2>&1)
+    score=$(printf '%s\n' "$out" | sed -n 's/.*Overall exposure level for shopify-sync.service: \([0-9.]*\).*/\1/p')
+    [ -n "$score" ] || fail "systemd-analyze security gave no score: $(printf '%s' "$out" | tail -3)" || return 1
+    python3 -c "import sys; sys.exit(0 if float('$score') <= 1.5 else 1)" ||
+        fail "exposure $score is above 1.5" || return 1
+}
+
+# No "Failed to set thread priority" (setpriority blocked by the system-call filter) in the unit's log.
+check_no_denied_syscalls() {
+    local n
+    n=$(journal -o cat | grep -c "thread priority")
+    [ "$n" -eq 0 ] || fail "$n 'Failed to set thread priority' lines in the journal" || return 1
+}
+
+# The operator commands inside, with the installed config: as root they work; the WMS account is told it
+# cannot read the state (exit 74), never a false "ok".
+check_operator_commands() {
+    ns shopify-sync check >/dev/null || fail "shopify-sync check (as root) failed" || return 1
+    ns shopify-sync status | grep -q "main" || fail "shopify-sync status (as root) does not list store main" || return 1
+    ns shopify-sync status --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["stores"]["main"]["state"]' ||
+        fail "shopify-sync status --json (as root) is not the contract's JSON" || return 1
+    local out code
+    out=$(as_wms "shopify-sync status 2>&1")
+    code=$?
+    [ "$code" -eq 74 ] || fail "shopify-sync status as the WMS user exits $code, expected 74; said: $out" || return 1
+    printf '%s' "$out" | grep -qi "state" || fail "status as the WMS user does not say it cannot read the state: $out" || return 1
+}
+
+# systemctl stop while a Shopify call is in flight: the call finishes (applied), the unit stops cleanly
+# within TimeoutStopSec, and the next start applies nothing twice.
+check_stop_in_flight() {
+    local before after t0 took result
+    before=$(level main TEE-BLU-S gid://shopify/Location/1)
+    curl -fsS -X POST -d '{"latencyMs": 3000}' "$sim/__sim/faults" >/dev/null || fail "could not set the simulator's latency" || return 1
+    drop live-mv-stop.json "$(movement live-mv-stop TEE-BLU-S WH1 5)"
+    wait_for 10 in_folder processing live-mv-stop.json || fail "live-mv-stop.json was not claimed" || return 1
+    sleep 1
+    t0=$(date +%s.%N)
+    ns systemctl stop shopify-sync
+    took=$(python3 -c "print(round($(date +%s.%N) - $t0, 1))")
+    curl -fsS -X POST -d '{"latencyMs": 0}' "$sim/__sim/faults" >/dev/null
+    result=$(unit_prop Result)
+    [ "$result" = success ] || fail "the unit stopped with Result=$result (exit status $(unit_prop ExecMainStatus))" || return 1
+    python3 -c "import sys; sys.exit(0 if $took < 45 else 1)" || fail "stop took $took s (TimeoutStopSec=45)" || return 1
+    after=$(level main TEE-BLU-S gid://shopify/Location/1)
+    [ "$after" -eq $((before + 5)) ] || fail "the call in flight was not finished: TEE-BLU-S $before -> $after" || return 1
+    ns systemctl start shopify-sync || fail "the unit did not start again" || return 1
+    wait_for 20 in_folder done live-mv-stop.json.result || fail "live-mv-stop.json did not reach done/ after the restart" || return 1
+    after=$(level main TEE-BLU-S gid://shopify/Location/1)
+    [ "$after" -eq $((before + 5)) ] || fail "after the restart TEE-BLU-S is $after, expected $((before + 5)) (applied twice?)" || return 1
+    say "     (stop took $took s with a call in flight)"
+}
+
+# The watchdog: a daemon stopped with SIGSTOP (a call in flight) is killed by systemd after WatchdogSec and
+# restarted by Restart=on-failure; the movement is applied exactly once.
+check_watchdog_restart() {
+    local before after pid newpid t0 took watchdog
+    ns systemctl start shopify-sync || fail "the unit is not running and does not start" || return 1
+    watchdog=$(unit_prop WatchdogUSec)
+    before=$(level main TEE-BLU-M gid://shopify/Location/1)
+    pid=$(unit_prop MainPID)
+    curl -fsS -X POST -d '{"latencyMs": 1500}' "$sim/__sim/faults" >/dev/null
+    drop live-mv-wd.json "$(movement live-mv-wd TEE-BLU-M WH1 4)"
+    wait_for 10 in_folder processing live-mv-wd.json || fail "live-mv-wd.json was not claimed" || return 1
+    sleep 0.5
+    t0=$(date +%s)
+    ns kill -STOP "$pid"
+    curl -fsS -X POST -d '{"latencyMs": 0}' "$sim/__sim/faults" >/dev/null
+    # Killed (SIGABRT, then SIGKILL after TimeoutAbortSec) and started again, with a new PID.
+    wait_for 120 sh -c "p=\$(nsenter -t $pid1 -a systemctl show -p MainPID --value shopify-sync); [ \"\$p\" != 0 ] && [ \"\$p\" != $pid ] && [ \"\$(nsenter -t $pid1 -a systemctl show -p ActiveState --value shopify-sync)\" = active ]" ||
+        fail "the stopped daemon was not restarted within 120 s (ActiveState $(unit_prop ActiveState), MainPID $(unit_prop MainPID))" || return 1
+    took=$(($(date +%s) - t0))
+    newpid=$(unit_prop MainPID)
+    journal -o cat UNIT=shopify-sync.service | grep -q "Watchdog timeout" ||
+        fail "systemd did not log a watchdog timeout" || return 1
+    wait_for 30 in_folder done live-mv-wd.json.result || fail "live-mv-wd.json did not reach done/ after the restart" || return 1
+    after=$(level main TEE-BLU-M gid://shopify/Location/1)
+    [ "$after" -eq $((before + 4)) ] || fail "TEE-BLU-M went from $before to $after, expected $((before + 4)) exactly once" || return 1
+    say "     (WatchdogUSec=$watchdog: killed and running again as PID $newpid $took s after SIGSTOP)"
+    # systemd aborts after WatchdogSec and kills after TimeoutAbortSec: it must not wait for TimeoutStopSec.
+    [ "$took" -le 50 ] || fail "restarted only $took s after SIGSTOP (the abort was not prompt)" || return 1
+}
+
+checks=(
+    "start: active only after READY=1, STATUS= shown:check_start_ready"
+    "wms: a movement from the WMS group reaches done/ and Shopify:check_wms_movement"
+    "wms: a bad file lands in failed/ with a readable report:check_bad_file_failed"
+    "journal: SHOPIFY_SKU= shows the applied call:check_journal_sku"
+    "journal: -x shows the catalog text:check_journal_catalog"
+    "reload: RELOADING/READY, the changed catalog is used:check_reload_catalog"
+    "credentials: the token arrives and is never logged:check_token_credential"
+    "security: systemd-analyze security <= 1.5 live:check_security_score"
+    "syscalls: no denied setpriority:check_no_denied_syscalls"
+    "operator: status and check inside; the WMS user is told:check_operator_commands"
+    "stop: a call in flight finishes, clean stop:check_stop_in_flight"
+    "watchdog: SIGSTOP -> killed, restarted, applied once:check_watchdog_restart"
+)
