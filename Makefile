@@ -4,6 +4,7 @@
 #                 errors, lints, checks the systemd unit, runs every test
 #   make demo     runs the daemon on a copy of spool-example/ against the simulator and shows the result
 #   make bench    prints the benchmark figures
+#   make standalone  checks that a clone of HEAD alone builds and passes the fast suites (make test runs it)
 #   make install  [PREFIX=/usr/local] [DESTDIR=] [CONFIGURATION=release|debug]   make uninstall
 #   make test-systemd  boots a real systemd in a namespace, installs into it and checks the unit live
 #                 (as root; make test runs it, and it says when it skips)
@@ -22,8 +23,8 @@ CONFIGURATION ?= release
 # What `make install` builds first; empty: install what is already built.
 INSTALL_BUILD ?= build-$(CONFIGURATION)
 
-.PHONY: all deps build build-debug build-release test test-systemd lint check-unit demo bench install uninstall \
-	clean
+.PHONY: all deps build build-debug build-release test test-systemd lint check-unit standalone demo bench install \
+	uninstall clean
 
 all: build
 
@@ -65,7 +66,12 @@ test: deps
 	$(SWIFT) test --skip-build --filter "$(HTTP_SUITES)"
 	$(SWIFT) test --skip-build --filter ShopifySyncTests --skip "$(HEAVY_SUITES)"
 	$(SWIFT) test --skip-build --filter "$(HEAVY_SUITES)"
+	$(MAKE) --no-print-directory standalone
 	$(MAKE) --no-print-directory test-systemd
+
+# A clone of HEAD alone in a temporary folder: nothing refers outside it, and the fast suites pass there.
+standalone:
+	SWIFT="$(SWIFT)" scripts/check-standalone.sh
 
 # Needs the debug build (make test's); skips, saying why, when not root or the machine cannot.
 test-systemd:
