@@ -17,14 +17,18 @@ HTTP_SUITES := ShopifyAPITests|ShopifySimulatorTests
 HEAVY_SUITES := DrainTests|CrashTests
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+# README.md, docs/contract.md and systemd/README.md keep their relative places (and links) under DOCDIR; the
+# unit's Documentation= names $(DOCDIR)/README.md.
+DOCDIR ?= $(PREFIX)/share/doc/shopify-sync
 # Which build `make install` installs: release (built here), or debug (the one `make test` built; the live
 # test installs that one rather than pay for a second full build).
 CONFIGURATION ?= release
 # What `make install` builds first; empty: install what is already built.
 INSTALL_BUILD ?= build-$(CONFIGURATION)
 
-.PHONY: all deps build build-debug build-release test test-systemd lint check-unit standalone demo bench install \
-	uninstall clean
+.PHONY: all deps build build-debug build-release test test-systemd lint check-unit check-man check-install \
+	standalone demo bench install install-docs uninstall clean man-generate
 
 all: build
 
@@ -60,6 +64,8 @@ test: deps
 	$(SWIFT) build --build-tests $(STRICT)
 	$(MAKE) --no-print-directory lint
 	$(MAKE) --no-print-directory check-unit
+	$(MAKE) --no-print-directory check-man
+	$(MAKE) --no-print-directory check-install
 	@# In groups: the machine has two cores, and the file-heavy tests (the spool's inotify overflow, the
 	@# volume and crash tests) would starve the timing-sensitive HTTP ones if all ran at once.
 	$(SWIFT) test --skip-build --filter "$(UNIT_SUITES)"
@@ -68,6 +74,19 @@ test: deps
 	$(SWIFT) test --skip-build --filter "$(HEAVY_SUITES)"
 	$(MAKE) --no-print-directory standalone
 	$(MAKE) --no-print-directory test-systemd
+
+# The manual pages render without warnings (groff, man -l) and shopify-sync(8) names every subcommand.
+check-man:
+	SWIFT="$(SWIFT)" scripts/check-man.sh
+
+# `make install DESTDIR=<temporary>` of the debug build lays out exactly the documented tree.
+check-install:
+	scripts/check-install.sh
+
+# Regenerates shopify-sync(8)'s options from the argument parser into .build/plugins (then merge them into
+# docs/man/shopify-sync.8 by hand: its DESCRIPTION, EXIT STATUS, ENVIRONMENT and FILES are written by hand).
+man-generate:
+	$(SWIFT) package plugin generate-manual --configuration debug --section 8 --authors "shopify-sync developers"
 
 # A clone of HEAD alone in a temporary folder: nothing refers outside it, and the fast suites pass there.
 standalone:
@@ -83,13 +102,23 @@ demo: deps
 bench: deps
 	scripts/bench.sh
 
-install: $(INSTALL_BUILD) install-systemd
+install: $(INSTALL_BUILD) install-systemd install-docs
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 .build/$(CONFIGURATION)/shopify-sync $(DESTDIR)$(BINDIR)/shopify-sync
 	install -m 0755 .build/$(CONFIGURATION)/shopify-simulator $(DESTDIR)$(BINDIR)/shopify-simulator
 
+install-docs:
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/systemd
+	install -m 0644 docs/man/shopify-sync.8 $(DESTDIR)$(MANDIR)/man8/shopify-sync.8
+	install -m 0644 docs/man/shopify-sync.toml.5 $(DESTDIR)$(MANDIR)/man5/shopify-sync.toml.5
+	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -m 0644 docs/contract.md $(DESTDIR)$(DOCDIR)/docs/contract.md
+	install -m 0644 systemd/README.md $(DESTDIR)$(DOCDIR)/systemd/README.md
+
 uninstall: uninstall-systemd
 	rm -f $(DESTDIR)$(BINDIR)/shopify-sync $(DESTDIR)$(BINDIR)/shopify-simulator
+	rm -f $(DESTDIR)$(MANDIR)/man8/shopify-sync.8 $(DESTDIR)$(MANDIR)/man5/shopify-sync.toml.5
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf .build demo-run

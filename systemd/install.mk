@@ -25,7 +25,9 @@ TMPFILESDIR ?= $(SYSTEMD_LIBDIR)/tmpfiles.d
 SYSUSERSDIR ?= $(SYSTEMD_LIBDIR)/sysusers.d
 CATALOGDIR ?= $(SYSTEMD_LIBDIR)/systemd/catalog
 SYSTEMD_POSTINSTALL ?= $(if $(DESTDIR),no,yes)
-SYSTEMD_EXAMPLE_CONFIG ?= $(SYSTEMD_SRCDIR)/../spool-example/config.toml
+DOCDIR ?= $(PREFIX)/share/doc/shopify-sync
+# The production example (absolute paths, the real Shopify); the live test installs spool-example's instead.
+SYSTEMD_EXAMPLE_CONFIG ?= $(SYSTEMD_SRCDIR)/../docs/config.toml.example
 
 INSTALL ?= install
 
@@ -34,7 +36,7 @@ INSTALL ?= install
 install-systemd:
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSCONFDIR)/shopify-sync
-	sed 's|@BINDIR@|$(BINDIR)|g' $(SYSTEMD_SRCDIR)/shopify-sync.service >$(DESTDIR)$(UNITDIR)/shopify-sync.service.tmp
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $(SYSTEMD_SRCDIR)/shopify-sync.service >$(DESTDIR)$(UNITDIR)/shopify-sync.service.tmp
 	chmod 0644 $(DESTDIR)$(UNITDIR)/shopify-sync.service.tmp
 	mv -f $(DESTDIR)$(UNITDIR)/shopify-sync.service.tmp $(DESTDIR)$(UNITDIR)/shopify-sync.service
 	$(INSTALL) -m 0644 $(SYSTEMD_SRCDIR)/shopify-sync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/shopify-sync.conf

@@ -20,7 +20,7 @@ mount -t overlay overlay -o "lowerdir=/,upperdir=$LIVE_WORK/ns/upper,workdir=$LI
 #    /proc of this PID namespace first: SwiftPM (make install's no-op build) reads /proc/<its pid>.
 mount -t proc -o nosuid,nodev,noexec proc /proc
 make -C "$LIVE_TOP" --no-print-directory install DESTDIR="$root" CONFIGURATION=debug INSTALL_BUILD="$LIVE_INSTALL_BUILD" \
-    SYSTEMD_POSTINSTALL=no \
+    SYSTEMD_POSTINSTALL=no SYSTEMD_EXAMPLE_CONFIG="$LIVE_TOP/spool-example/config.toml" \
     >"$LIVE_WORK/install.log" 2>&1 || {
     echo "make install failed:"
     cat "$LIVE_WORK/install.log"
