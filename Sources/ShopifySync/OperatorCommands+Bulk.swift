@@ -10,16 +10,33 @@ extension OperatorCommands {
     ///
     /// Rows are validated and written out as they are read, straight into the hidden file in tmp/ that is then
     /// renamed into pending/: memory stays bounded whatever the snapshot's size. A bad row places nothing.
+    ///
+    /// `asOf` is the instant the snapshot describes (RFC 3339); without it, the CSV file's modification time,
+    /// which is when the WMS wrote the snapshot. See ``SnapshotRule``.
     public func bulkSync(
         csv: String,
         store: String?,
         all: Bool,
         force: Bool,
+        asOf: String? = nil,
         output: (String) -> Void
     ) throws(CommandFailure) {
         let config = try loadConfig()
         if let store, config.stores[store] == nil {
             throw CommandFailure(.usage, "store \"\(store)\" is not in the config")
+        }
+        if let asOf, !RFC3339.isValid(asOf) {
+            throw CommandFailure(.usage, "--as-of: expected an RFC 3339 time such as 2026-11-28T09:30:00Z, got \(asOf)")
+        }
+        let snapshotTime: String
+        if let asOf {
+            snapshotTime = asOf
+        } else if let modified = (try? FileManager.default.attributesOfItem(atPath: csv))?[.modificationDate] as? Date {
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            snapshotTime = formatter.string(from: modified)
+        } else {
+            throw CommandFailure(.dataError, "\(csv): cannot read the file")
         }
         let stamp = Int(Date().timeIntervalSince1970 * 1000)
         let id = "bulk-\(stamp)-\(String(UInt32.random(in: .min ... .max), radix: 16))"
@@ -31,7 +48,8 @@ extension OperatorCommands {
             try spool.submit(name: name) { write in
                 var chunk = Array("{\"kind\":\"bulk_sync\",\"id\":\"\(id)\",".utf8)
                 if let store { chunk += Array("\"store\":\(Self.jsonString(store)),".utf8) }
-                chunk += Array("\"scope\":\"\(all ? "all" : "selected")\",\"force\":\(force),\"items\":[".utf8)
+                chunk += Array("\"scope\":\"\(all ? "all" : "selected")\",\"force\":\(force),".utf8)
+                chunk += Array("\"as_of\":\(Self.jsonString(snapshotTime)),\"items\":[".utf8)
                 while let row = try reader.next() {
                     if count > 0 { chunk.append(UInt8(ascii: ",")) }
                     chunk += Array("{\"sku\":\(Self.jsonString(row.sku)),".utf8)
@@ -51,7 +69,10 @@ extension OperatorCommands {
         } catch {
             throw CommandFailure(.ioError, "cannot place \(name): \(error)")
         }
-        output("submitted \(name): \(count) item(s), scope \(all ? "all" : "selected")\(force ? ", force" : "")")
+        output(
+            "submitted \(name): \(count) item(s), scope \(all ? "all" : "selected")\(force ? ", force" : ""), "
+                + "as of \(snapshotTime)"
+        )
     }
 
     /// One snapshot row.

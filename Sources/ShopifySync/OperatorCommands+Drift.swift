@@ -24,7 +24,7 @@ extension OperatorCommands {
 
     /// Reads Shopify's on_hand for every mapped snapshot row and prints the differences; writes nothing.
     ///
-    /// Exit 0 without drift, 1 with drift, 69 when Shopify cannot be read. Rows stream in batches of 250.
+    /// Exit 0 without drift, 1 with drift, 69 when Shopify cannot be read. Shopify is read in batches of 250.
     public func drift(csv: String, store: String?, json: Bool, output: (String) -> Void) async throws(CommandFailure) {
         let config = try loadConfig()
         if let store, config.stores[store] == nil {
@@ -87,6 +87,10 @@ extension OperatorCommands {
                 }
             }
         }
+        // Several WMS locations mapped to one Shopify location add up, as a bulk sync writes them: the whole
+        // snapshot is summed per (store, Shopify location, item) before Shopify is read, 250 items a call.
+        var totals: [String: [String: (sku: String, wms: Int)]] = [:]
+        var order: [String: [String]] = [:]
         var reader = try SnapshotReader(path: csv)
         while let row = try reader.next() {
             let item = BulkSync.Item(sku: row.sku, location: row.location, onHand: row.onHand)
@@ -96,11 +100,23 @@ extension OperatorCommands {
                     continue
                 }
                 let key = "\(storeName)|\(location)"
-                pending[key, default: []].append((row.sku, itemID, row.onHand))
-                if pending[key]?.count ?? 0 >= Netting.maxRows { try await flush(key) }
+                if let known = totals[key]?[itemID] {
+                    totals[key]?[itemID] = (known.sku, known.wms + row.onHand)
+                } else {
+                    totals[key, default: [:]][itemID] = (row.sku, row.onHand)
+                    order[key, default: []].append(itemID)
+                }
             }
         }
-        for key in pending.keys.sorted() { try await flush(key) }
+        for key in order.keys.sorted() {
+            let items = order[key] ?? []
+            for start in stride(from: 0, to: items.count, by: Netting.maxRows) {
+                pending[key] = items[start..<min(start + Netting.maxRows, items.count)].compactMap { item in
+                    totals[key]?[item].map { (sku: $0.sku, item: item, wms: $0.wms) }
+                }
+                try await flush(key)
+            }
+        }
         let drifted = summary.differing + summary.notStocked
         if json {
             let encoder = JSONEncoder()

@@ -32,6 +32,8 @@ struct RequestPlanner: Sendable {
             for line in movement.lines { parts.append("\(line.sku)|\(line.location ?? "")|\(line.delta)") }
         case .bulkSync(let bulk):
             parts = ["bulk_sync", bulk.id, bulk.store ?? "", bulk.scope.rawValue, bulk.force ? "force" : ""]
+            // Added with as_of; a request without it hashes as before, so files recorded earlier stay duplicates.
+            if let asOf = bulk.asOf { parts.append("as_of=\(asOf)") }
             for item in bulk.items { parts.append("\(item.sku)|\(item.location ?? "")|\(item.onHand)") }
         }
         return StableHash.key(parts)
@@ -46,11 +48,14 @@ struct RequestPlanner: Sendable {
 
     private func plan(_ movement: Movement) -> Plan {
         var lines: [LineRecord] = []
+        // Without occurred_at the line's instant is when it is recorded (filled in by the ledger).
+        let occurred = movement.occurredAt.flatMap(RFC3339.instant)
         for (index, line) in movement.lines.enumerated() {
             for target in mapper.targets(for: line, in: movement) {
                 var record = record(target, requestID: movement.id, index: index, sku: line.sku, kind: .adjust)
                 record.delta = line.delta
                 record.shopifyReason = movement.type.shopifyReason
+                record.at = occurred
                 lines.append(record)
             }
         }
@@ -62,23 +67,36 @@ struct RequestPlanner: Sendable {
             throw Refusal(reason: "unknown_store", message: "store \"\(store)\" is not in the config")
         }
         var lines: [LineRecord] = []
-        /// The last line per (store, item, location): Shopify refuses a pair twice in one call.
-        var lastLine: [String: Int] = [:]
+        let asOf = bulk.asOf.flatMap(RFC3339.instant)
+        /// The first item per (SKU, WMS location): the same pair twice is a mistake in the snapshot.
+        var firstItem: [String: Int] = [:]
+        /// The open lines per (store, SKU, Shopify location): several WMS locations on one Shopify location add up.
+        var pairLines: [String: [Int]] = [:]
         for (index, item) in bulk.items.enumerated() {
+            let wmsPair = "\(item.sku)\u{1f}\(item.location ?? "")"
+            if let earlier = firstItem[wmsPair] {
+                throw Refusal(
+                    reason: "duplicate_item",
+                    message: "items[\(index)] repeats SKU \(item.sku) at location \(item.location ?? "(default)") "
+                        + "of items[\(earlier)]; a snapshot names each SKU and location once"
+                )
+            }
+            firstItem[wmsPair] = index
             for target in mapper.targets(for: item, onlyStore: bulk.store) {
                 var record = record(target, requestID: bulk.id, index: index, sku: item.sku, kind: .set)
                 record.quantity = item.onHand
                 record.shopifyReason = "correction"
+                record.at = asOf
                 if record.state.isOpen {
-                    let pair = "\(record.ref.store)|\(record.inventoryItem ?? record.sku)|\(record.location ?? "")"
-                    if let earlier = lastLine[pair] {
-                        lines[earlier].state = .skipped
-                        lines[earlier].reason = "superseded"
-                    }
-                    lastLine[pair] = lines.count
+                    pairLines["\(record.ref.store)\u{1f}\(record.sku)\u{1f}\(record.location ?? "")", default: []]
+                        .append(lines.count)
                 }
                 lines.append(record)
             }
+        }
+        for members in pairLines.values {
+            let total = members.reduce(0) { $0 + (lines[$1].quantity ?? 0) }
+            for index in members { lines[index].pairQuantity = total }
         }
         var plan = Plan(lines: lines)
         guard bulk.scope == .all else { return plan }
@@ -90,9 +108,12 @@ struct RequestPlanner: Sendable {
             let missing = mapped.map(\.sku).filter { !named.contains($0) }
             if !missing.isEmpty { plan.missingFromSnapshot[store] = missing }
             guard !bulk.force else { continue }
-            // Items, like the catalog's mapped entries: a SKU set to 0 at two locations counts once.
-            let zeros = Set(lines.filter { $0.ref.store == store && $0.state.isOpen && $0.quantity == 0 }.map(\.sku))
-                .count
+            // Items, like the catalog's mapped entries: a SKU set to 0 at two locations counts once, and a
+            // Shopify location's quantity is the sum of the WMS locations mapped to it.
+            let zeros = Set(
+                lines.filter { $0.ref.store == store && $0.state.isOpen && ($0.pairQuantity ?? $0.quantity) == 0 }
+                    .map(\.sku)
+            ).count
             if bulk.items.isEmpty {
                 throw Refusal(
                     reason: "mass_zero_guard",

@@ -106,6 +106,13 @@ struct StoreWorker: Sendable {
     private func sendDeltas(_ api: any InventoryAPI, _ progress: inout Progress) async throws -> Bool {
         let lines = try runtime.state.openLines(store: store, kind: .adjust, state: .pending, limit: 5_000)
         guard !lines.isEmpty else { return false }
+        // The snapshot rule: a delta that a written snapshot already counts is not sent.
+        let inSnapshot = try runtime.state.skipDeltasInSnapshot(store: store)
+        if !inSnapshot.isEmpty {
+            logInSnapshot(inSnapshot)
+            runtime.spoolBell.ring()
+            return true
+        }
         let deltas = lines.compactMap { line -> PendingDelta? in
             guard let item = line.inventoryItem, let location = line.location, let delta = line.delta else {
                 return nil
@@ -153,82 +160,115 @@ struct StoreWorker: Sendable {
     private func sendSets(_ api: any InventoryAPI, _ progress: inout Progress) async throws -> Bool {
         let open = try runtime.state.openLines(store: store, kind: .set, state: .pending, limit: 2_000)
         guard let location = open.first?.location else { return false }
-        var seen: Set<String> = []
-        var lines: [LineRecord] = []
-        for line in open where line.location == location && lines.count < Netting.maxRows {
-            guard let item = line.inventoryItem, seen.insert(item).inserted else { continue }
-            lines.append(line)
+        // One group per item: the oldest request's lines for it (several WMS locations on this Shopify
+        // location write one row); a later request's lines for the same item wait for a later call.
+        var order: [String] = []
+        var groups: [String: (request: String, lines: [LineRecord])] = [:]
+        for line in open where line.location == location {
+            guard let item = line.inventoryItem else { continue }
+            if let group = groups[item] {
+                if group.request == line.ref.requestID { groups[item]?.lines.append(line) }
+                continue
+            }
+            guard order.count < Netting.maxRows else { continue }
+            order.append(item)
+            groups[item] = (line.ref.requestID, [line])
         }
-        let items = lines.compactMap(\.inventoryItem)
-        let cost = ShopifyDocuments.estimatedCost(.onHand(itemCount: items.count))
+        let planned = order.compactMap { item -> SetPlan.Group? in
+            guard let lines = groups[item]?.lines, let first = lines.first else { return nil }
+            return SetPlan.Group(
+                inventoryItemID: item,
+                quantity: first.pairQuantity ?? lines.reduce(0) { $0 + ($1.quantity ?? 0) },
+                asOf: first.at ?? 0,
+                members: lines.map(\.ref),
+                memberTags: lines.map { "\($0.ref.requestID)#\($0.ref.line)@\($0.generation).\($0.rereads)" }
+            )
+        }
+        let cost = ShopifyDocuments.estimatedCost(.onHand(itemCount: order.count))
+        let items = order
         let read = try await call(api, cost: cost, background: true, &progress) {
             try await $0.onHand(items: items, locationID: location)
         }
         progress.observe(read.cost)
+        var levels: [String: SetPlan.Level] = [:]
+        for item in order {
+            if let current = read.onHand[item] ?? nil {
+                levels[item] = .onHand(current)
+            } else {
+                levels[item] = read.unknownItems.contains(item) ? .unknownItem : .notStocked
+            }
+        }
+        let history = try runtime.state.snapshotHistory(
+            store: store,
+            location: location,
+            asOf: Dictionary(uniqueKeysWithValues: planned.map { ($0.inventoryItemID, $0.asOf) })
+        )
+        let plan = SetPlan(store: store, locationID: location, groups: planned, levels: levels, history: history)
+        let lines = order.flatMap { groups[$0]?.lines ?? [] }
         var updates: [LineUpdate] = []
-        var rows: [QuantitySet] = []
-        var members: [LineRef] = []
-        var keyParts = ["set", store, location]
-        for line in lines {
-            guard let item = line.inventoryItem, let quantity = line.quantity else { continue }
-            guard let current = read.onHand[item] ?? nil else {
-                let unknown = read.unknownItems.contains(item)
-                updates.append(
-                    LineUpdate(
-                        ref: line.ref,
-                        state: .failed,
-                        errorCode: unknown ? "INVALID_INVENTORY_ITEM" : "ITEM_NOT_STOCKED_AT_LOCATION",
-                        error: unknown
-                            ? "Shopify has no inventory item \(item)"
-                            : "Shopify has no inventory level for \(item) at \(location)"
+        for settled in plan.settled {
+            for ref in settled.members {
+                let item = lines.first { $0.ref == ref }?.inventoryItem ?? "?"
+                switch settled.settlement {
+                case .equal(let current):
+                    updates.append(
+                        LineUpdate(
+                            ref: ref,
+                            state: .skipped,
+                            reason: SkipReason.equal.rawValue,
+                            before: current,
+                            after: current
+                        )
                     )
-                )
-                continue
-            }
-            if current == quantity {
-                updates.append(
-                    LineUpdate(
-                        ref: line.ref,
-                        state: .skipped,
-                        reason: SkipReason.equal.rawValue,
-                        before: current,
-                        after: current
+                case .superseded:
+                    updates.append(LineUpdate(ref: ref, state: .skipped, reason: SkipReason.superseded.rawValue))
+                case .unknownItem:
+                    updates.append(
+                        LineUpdate(
+                            ref: ref,
+                            state: .failed,
+                            errorCode: "INVALID_INVENTORY_ITEM",
+                            error: "Shopify has no inventory item \(item)"
+                        )
                     )
-                )
-                continue
+                case .notStocked:
+                    updates.append(
+                        LineUpdate(
+                            ref: ref,
+                            state: .failed,
+                            errorCode: "ITEM_NOT_STOCKED_AT_LOCATION",
+                            error: "Shopify has no inventory level for \(item) at \(location)"
+                        )
+                    )
+                }
             }
-            rows.append(
-                QuantitySet(
-                    inventoryItemID: item,
-                    locationID: location,
-                    quantity: quantity,
-                    changeFromQuantity: current
-                )
-            )
-            members.append(line.ref)
-            keyParts.append(
-                "\(item)|\(quantity)|\(current)|\(line.ref.requestID)#\(line.ref.line)@\(line.generation).\(line.rereads)"
-            )
         }
         if !updates.isEmpty {
             try runtime.state.update(updates)
             logLineOutcomes(updates, lines: lines)
             runtime.spoolBell.ring()
         }
-        guard !rows.isEmpty else { return true }
-        let key = StableHash.key(keyParts)
+        guard !plan.rows.isEmpty else { return true }
+        let key = plan.idempotencyKey
         let request = SetRequest(
             reason: "correction",
             referenceDocumentURI: "gid://shopify-sync/SyncCall/\(key)",
             idempotencyKey: key,
-            quantities: rows
+            quantities: plan.rows.map {
+                QuantitySet(
+                    inventoryItemID: $0.inventoryItemID,
+                    locationID: location,
+                    quantity: $0.quantity,
+                    changeFromQuantity: $0.changeFromQuantity
+                )
+            }
         )
         let intent = try runtime.state.createIntent(
             store: store,
             kind: .set,
             idempotencyKey: key,
             payload: try Self.encode(request),
-            members: members,
+            members: plan.rows.flatMap(\.members),
             now: runtime.now().timeIntervalSince1970
         )
         try await send(intent, api: api, &progress)
@@ -352,12 +392,11 @@ struct StoreWorker: Sendable {
         guard !result.userErrors.isEmpty else {
             let updates = members.map { line -> LineUpdate in
                 let row = rows.firstIndex { $0.item == line.inventoryItem && $0.location == line.location }
-                let before = row.flatMap { rows[$0].changeFrom }
                 return LineUpdate(
                     ref: line.ref,
                     state: .applied,
-                    before: before,
-                    after: line.kind == .set ? line.quantity : nil
+                    before: row.flatMap { rows[$0].changeFrom },
+                    after: line.kind == .set ? row.flatMap { rows[$0].quantity } : nil
                 )
             }
             try runtime.state.update(updates, settling: intent.id)
@@ -411,17 +450,23 @@ struct StoreWorker: Sendable {
         var item: String
         var location: String
         var changeFrom: Int?
+        var quantity: Int?
     }
 
     private func rowsOf(_ intent: StoredIntent) throws -> [Row] {
         switch intent.kind {
         case .adjust:
             try Self.decode(AdjustRequest.self, intent.payload).changes.map {
-                Row(item: $0.inventoryItemID, location: $0.locationID, changeFrom: nil)
+                Row(item: $0.inventoryItemID, location: $0.locationID, changeFrom: nil, quantity: nil)
             }
         case .set:
             try Self.decode(SetRequest.self, intent.payload).quantities.map {
-                Row(item: $0.inventoryItemID, location: $0.locationID, changeFrom: $0.changeFromQuantity)
+                Row(
+                    item: $0.inventoryItemID,
+                    location: $0.locationID,
+                    changeFrom: $0.changeFromQuantity,
+                    quantity: $0.quantity
+                )
             }
         }
     }
@@ -551,6 +596,23 @@ struct StoreWorker: Sendable {
                     "shopify.sku": "\(line?.sku ?? "")",
                     "wms.movement_id": "\(update.ref.requestID)",
                     "sync.outcome": "skipped",
+                ]
+            )
+        }
+    }
+
+    private func logInSnapshot(_ lines: [LineRecord]) {
+        for line in lines {
+            logger.info(
+                "SKU \(line.sku) of \(line.ref.requestID) not sent to store \(store): a snapshot written for its item and location already counts it (in_snapshot)",
+                metadata: [
+                    "message_id": MessageID.lineSkipped.metadataValue,
+                    "shopify.sku": "\(line.sku)",
+                    "shopify.inventory_item": "\(line.inventoryItem ?? "")",
+                    "shopify.location": "\(line.location ?? "")",
+                    "wms.movement_id": "\(line.ref.requestID)",
+                    "sync.outcome": "skipped",
+                    "shopify.error_code": "\(SkipReason.inSnapshot.rawValue)",
                 ]
             )
         }

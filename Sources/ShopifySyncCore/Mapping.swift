@@ -10,6 +10,11 @@ public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable {
     case shopifyOrder = "shopify_order"
     /// A bulk sync item whose quantity already equals Shopify's.
     case equal
+    /// A bulk sync item for which a newer snapshot (a later `as_of`) was already written.
+    case superseded
+    /// A movement line that occurred at or before the `as_of` of a snapshot already written for its item and
+    /// location: the snapshot already counts it.
+    case inSnapshot = "in_snapshot"
 }
 
 /// Where one request line goes in one store, or why it does not.

@@ -43,4 +43,41 @@ public enum RFC3339 {
             return false
         }
     }
+
+    /// The instant `text` names, in seconds since 1970-01-01T00:00:00Z; nil when it is not a valid RFC 3339 time.
+    ///
+    /// Offsets are applied (`09:30:00+02:00` is 07:30:00Z); a leap second (`:60`) counts as the next second.
+    public static func instant(_ text: String) -> Double? {
+        guard isValid(text) else { return nil }
+        let bytes = Array(text.utf8)
+        func number(_ range: Range<Int>) -> Int {
+            range.reduce(0) { $0 * 10 + Int(bytes[$1] - UInt8(ascii: "0")) }
+        }
+        let year = number(0..<4)
+        let month = number(5..<7)
+        let day = number(8..<10)
+        // Days from 1970-01-01 to year-month-day in the proleptic Gregorian calendar (Howard Hinnant's algorithm).
+        let shiftedYear = month <= 2 ? year - 1 : year
+        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
+        let yearOfEra = shiftedYear - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        var seconds = Double(days * 86_400 + number(11..<13) * 3_600 + number(14..<16) * 60 + number(17..<19))
+        var index = 19
+        if bytes[index] == UInt8(ascii: ".") {
+            index += 1
+            var scale = 0.1
+            while (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) {
+                seconds += Double(bytes[index] - UInt8(ascii: "0")) * scale
+                scale /= 10
+                index += 1
+            }
+        }
+        if bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+            let offset = Double(number(index + 1..<index + 3) * 3_600 + number(index + 4..<index + 6) * 60)
+            seconds += bytes[index] == UInt8(ascii: "+") ? -offset : offset
+        }
+        return seconds
+    }
 }

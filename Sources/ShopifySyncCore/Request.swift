@@ -108,13 +108,16 @@ public struct BulkSync: Sendable, Hashable {
     public var store: String?
     public var scope: Scope
     public var force: Bool
+    /// The RFC 3339 instant the snapshot describes (`as_of`); nil: when the request is recorded.
+    public var asOf: String?
     public var items: [Item]
 
-    public init(id: String, store: String?, scope: Scope, force: Bool, items: [Item]) {
+    public init(id: String, store: String?, scope: Scope, force: Bool, asOf: String? = nil, items: [Item]) {
         self.id = id
         self.store = store
         self.scope = scope
         self.force = force
+        self.asOf = asOf
         self.items = items
     }
 }

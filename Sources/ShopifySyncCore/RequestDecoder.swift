@@ -111,6 +111,10 @@ public struct RequestDecoder: Sendable {
             throw RequestError(.invalidValue, field: "scope", "expected \"selected\" or \"all\", got \"\(scopeName)\"")
         }
         let force = try reader.optionalBool("force") ?? false
+        let asOf = try reader.optionalString("as_of")
+        if let asOf, !RFC3339.isValid(asOf) {
+            throw RequestError(.invalidValue, field: "as_of", "expected an RFC 3339 time, got \"\(asOf)\"")
+        }
         let itemValues = try reader.requiredArray("items")
         if scope == .selected && itemValues.isEmpty {
             throw RequestError(.outOfRange, field: "items", "a selected bulk sync needs at least one item")
@@ -140,7 +144,7 @@ public struct RequestDecoder: Sendable {
             reader.warnings += item.warnings
             items.append(BulkSync.Item(sku: sku, location: location, onHand: onHand))
         }
-        return BulkSync(id: id, store: store, scope: scope, force: force, items: items)
+        return BulkSync(id: id, store: store, scope: scope, force: force, asOf: asOf, items: items)
     }
 
     // MARK: - Shared fields

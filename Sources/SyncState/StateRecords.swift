@@ -47,6 +47,12 @@ public struct LineRecord: Sendable, Hashable {
     public var rereads: Int
     public var intentID: Int64?
     public var firstAttemptAt: Double?
+    /// The instant the line's information refers to: a movement's `occurred_at` (or when it was recorded), a
+    /// snapshot's `as_of` (or when it was recorded). Seconds since 1970.
+    public var at: Double?
+    /// For a snapshot line: the snapshot's quantity summed over every line of the request on the same
+    /// (store, SKU, Shopify location), the quantity actually written.
+    public var pairQuantity: Int?
 
     public init(
         ref: LineRef,

@@ -86,6 +86,18 @@ extension StateStore {
                     """
             )
         }
+        migrator.registerMigration("v2-snapshot-rule") { db in
+            // `at`: the instant a line's information refers to (a movement's occurred_at or recording time, a
+            // snapshot's as_of); `pair_quantity`: a snapshot's sum over the WMS locations on one Shopify location.
+            try db.execute(
+                sql: """
+                    ALTER TABLE lines ADD COLUMN at REAL;
+                    ALTER TABLE lines ADD COLUMN pair_quantity INTEGER;
+                    UPDATE lines SET at = (SELECT received_at FROM requests WHERE requests.id = lines.request_id);
+                    CREATE INDEX lines_pair ON lines(store, inventory_item, location, kind);
+                    """
+            )
+        }
         return migrator
     }
 }

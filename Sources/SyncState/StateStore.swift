@@ -97,14 +97,15 @@ public final class StateStore: Sendable {
             let statement = try db.makeStatement(
                 sql: """
                     INSERT INTO lines (request_id, line, store, sku, kind, state, reason, inventory_item, location,
-                        shopify_reason, delta, quantity)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        shopify_reason, delta, quantity, at, pair_quantity)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
             for line in plan() {
                 try statement.execute(arguments: [
                     id, line.ref.line, line.ref.store, line.sku, line.kind.rawValue, line.state.rawValue, line.reason,
-                    line.inventoryItem, line.location, line.shopifyReason, line.delta, line.quantity,
+                    line.inventoryItem, line.location, line.shopifyReason, line.delta, line.quantity, line.at ?? now,
+                    line.pairQuantity,
                 ])
             }
             return .new
@@ -213,6 +214,74 @@ public final class StateStore: Sendable {
                 counts[row["store"]] = row["n"]
             }
             return counts
+        }
+    }
+
+    // MARK: - The snapshot rule
+
+    /// What the ledger knows of each item at `location` in `store` for a snapshot taken at `asOf[item]`.
+    ///
+    /// See ``SnapshotRule``: the applied deltas after `as_of` go on top of the snapshot, and a newer written
+    /// snapshot supersedes it. One read transaction for every item.
+    public func snapshotHistory(
+        store: String,
+        location: String,
+        asOf: [String: Double]
+    ) throws -> [String: SnapshotRule.History] {
+        try pool.read { db in
+            let deltas = try db.makeStatement(
+                sql: """
+                    SELECT COALESCE(SUM(delta), 0) FROM lines
+                    WHERE store = ? AND inventory_item = ? AND location = ? AND kind = 'adjust' AND state = 'applied'
+                        AND at > ?
+                    """
+            )
+            let written = try db.makeStatement(
+                sql: """
+                    SELECT MAX(at) FROM lines
+                    WHERE store = ? AND inventory_item = ? AND location = ? AND kind = 'set'
+                        AND (state = 'applied' OR (state = 'skipped' AND reason = 'equal'))
+                    """
+            )
+            var history: [String: SnapshotRule.History] = [:]
+            for (item, instant) in asOf {
+                history[item] = SnapshotRule.History(
+                    appliedDeltasAfterAsOf: try Int.fetchOne(deltas, arguments: [store, item, location, instant]) ?? 0,
+                    newestWrittenAsOf: try Double.fetchOne(written, arguments: [store, item, location])
+                )
+            }
+            return history
+        }
+    }
+
+    /// Skips (`in_snapshot`) every open delta of `store` that a written snapshot already counts, and returns them.
+    ///
+    /// A delta whose instant is at or before the `as_of` of a snapshot written for its item and location was in
+    /// that snapshot; sending it would count it twice. One transaction.
+    public func skipDeltasInSnapshot(store: String) throws -> [LineRecord] {
+        try pool.write { db in
+            let lines = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
+                    WHERE l.store = ? AND l.kind = 'adjust' AND l.state = 'pending' AND l.intent_id IS NULL
+                        AND r.status = 'active' AND EXISTS (
+                            SELECT 1 FROM lines s
+                            WHERE s.store = l.store AND s.inventory_item = l.inventory_item
+                                AND s.location = l.location AND s.kind = 'set' AND s.at >= l.at
+                                AND (s.state = 'applied' OR (s.state = 'skipped' AND s.reason = 'equal')))
+                    """,
+                arguments: [store]
+            ).map(Self.line)
+            let statement = try db.makeStatement(
+                sql: "UPDATE lines SET state = 'skipped', reason = ? WHERE request_id = ? AND line = ? AND store = ?"
+            )
+            for line in lines {
+                try statement.execute(arguments: [
+                    SkipReason.inSnapshot.rawValue, line.ref.requestID, line.ref.line, line.ref.store,
+                ])
+            }
+            return lines
         }
     }
 
@@ -492,6 +561,8 @@ public final class StateStore: Sendable {
         record.rereads = row["rereads"]
         record.intentID = row["intent_id"]
         record.firstAttemptAt = row["first_attempt_at"]
+        record.at = row["at"]
+        record.pairQuantity = row["pair_quantity"]
         return record
     }
 }

@@ -144,10 +144,22 @@ extension ShopifySyncCommand {
         @Option(help: "Only this store.") var store: String?
         @Flag(help: "Hard sync: the snapshot is the whole stock.") var all = false
         @Flag(help: "Skip the mass-zero guard.") var force = false
+        @Option(
+            name: .customLong("as-of"),
+            help: "The RFC 3339 instant the snapshot describes (default: the CSV file's modification time)."
+        )
+        var asOf: String?
 
         func run() async throws {
             try await runCommand { () throws(CommandFailure) in
-                try options.commands().bulkSync(csv: csv, store: store, all: all, force: force, output: printLine)
+                try options.commands().bulkSync(
+                    csv: csv,
+                    store: store,
+                    all: all,
+                    force: force,
+                    asOf: asOf,
+                    output: printLine
+                )
             }
         }
     }

@@ -139,6 +139,15 @@ struct RequestDecoderTests {
                 "movement_type"
             ),
             BadRequest("movement_type wrong type", J.movement([("movement_type", "[]")]), .wrongType, "movement_type"),
+            // as_of
+            BadRequest("as_of not a time", J.bulk([("as_of", J.quoted("yesterday"))]), .invalidValue, "as_of"),
+            BadRequest(
+                "as_of without offset",
+                J.bulk([("as_of", J.quoted("2026-11-28T09:30:00"))]),
+                .invalidValue,
+                "as_of"
+            ),
+            BadRequest("as_of number", J.bulk([("as_of", "1764583200")]), .wrongType, "as_of"),
             // occurred_at, reference
             BadRequest(
                 "occurred_at not a time",
@@ -442,6 +451,18 @@ struct RequestDecoderTests {
             items: [BulkSync.Item(sku: "TEE-RED-M", location: "WH1", onHand: 12)]
         )
         #expect(decoded.request == .bulkSync(expected))
+    }
+
+    @Test func decodesBulkSyncAsOf() throws {
+        let decoded = try RequestDecoder().decode(
+            Array(RequestJSON.bulk([("as_of", RequestJSON.quoted("2026-12-01T10:00:00+01:00"))]).utf8)
+        )
+        guard case .bulkSync(let bulk) = decoded.request else {
+            Issue.record("expected a bulk sync")
+            return
+        }
+        #expect(bulk.asOf == "2026-12-01T10:00:00+01:00")
+        #expect(decoded.warnings.isEmpty, "as_of is a known field: \(decoded.warnings)")
     }
 
     /// The mass-zero guard refuses an empty `all` later, with its own reason; decoding accepts it.
