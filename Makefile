@@ -59,6 +59,8 @@ lint:
 
 check-unit:
 	systemd/check-unit.sh
+	systemd/check-unit.sh systemd/shopify-sync-drift.service
+	systemd/check-unit.sh systemd/shopify-sync-drift.timer
 
 test: deps
 	$(SWIFT) build --build-tests $(STRICT)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks `make install DESTDIR=<temporary>` (default PREFIX=/usr/local, the debug build make test made, no
 # second build): it must lay out exactly the files systemd/README.md lists under "Install", with the
-# unit's @BINDIR@ and @DOCDIR@ filled in so that ExecStart= and Documentation= name installed files.
+# units' @BINDIR@ and @DOCDIR@ filled in so that ExecStart= and Documentation= name installed files.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +21,8 @@ expected="/etc/shopify-sync/config.toml.example
 /usr/local/bin/shopify-sync
 /usr/local/lib/systemd/catalog/shopify-sync.catalog
 /usr/local/lib/systemd/system/shopify-sync.service
+/usr/local/lib/systemd/system/shopify-sync-drift.service
+/usr/local/lib/systemd/system/shopify-sync-drift.timer
 /usr/local/lib/sysusers.d/shopify-sync.conf
 /usr/local/lib/tmpfiles.d/shopify-sync.conf
 /usr/local/share/doc/shopify-sync/README.md
@@ -36,13 +38,17 @@ if [ "$actual" != "$(LC_ALL=C sort <<<"$expected")" ]; then
     status=1
 fi
 
-unit="$tmp/root/usr/local/lib/systemd/system/shopify-sync.service"
-if grep -n '@[A-Z]*@' "$unit" >&2; then
-    echo "check-install: placeholders left in the installed unit" >&2
-    status=1
-fi
-for path in $(sed -n 's|^ExecStart=\([^ ]*\).*|\1|p; s|^Documentation=.*file://\([^ ]*\).*|\1|p' "$unit"); do
-    [ -e "$tmp/root$path" ] || { echo "check-install: the unit names $path, which is not installed" >&2; status=1; }
+for unit in "$tmp"/root/usr/local/lib/systemd/system/*; do
+    if grep -n '@[A-Z]*@' "$unit" >&2; then
+        echo "check-install: placeholders left in the installed $(basename "$unit")" >&2
+        status=1
+    fi
+    for path in $(sed -n 's|^ExecStart=\([^ ]*\).*|\1|p; s|^Documentation=.*file://\([^ ]*\).*|\1|p' "$unit"); do
+        [ -e "$tmp/root$path" ] || {
+            echo "check-install: $(basename "$unit") names $path, which is not installed" >&2
+            status=1
+        }
+    done
 done
 if grep -q '^ *endpoint *=' "$tmp/root/etc/shopify-sync/config.toml.example"; then
     echo "check-install: the installed example config points at the simulator (endpoint =)" >&2

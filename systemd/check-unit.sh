@@ -1,6 +1,8 @@
 #!/bin/sh
 # Checks systemd/shopify-sync.service: `systemd-analyze verify` must print nothing and
-# `systemd-analyze security --offline=yes` must score 1.5 or lower. Used by `make test`.
+# `systemd-analyze security --offline=yes` must score 1.5 or lower. Used by `make test`, which also checks
+# shopify-sync-drift.service and shopify-sync-drift.timer with it (a timer is verified together with its
+# service; it has no security score).
 #
 # Usage: systemd/check-unit.sh [--bindir DIR] [UNIT]
 #
@@ -37,22 +39,31 @@ if [ -z "$bindir" ]; then
     cp /bin/true "$bindir/shopify-sync"
 fi
 # The copy must keep the unit's name: verify and security derive the unit type and name from it.
-sed "s|@BINDIR@|$bindir|g" "$unit" >"$work/shopify-sync.service"
+name=$(basename "$unit")
+fill() { sed -e "s|@BINDIR@|$bindir|g" -e "s|@DOCDIR@|/usr/share/doc/shopify-sync|g" "$1" >"$work/$(basename "$1")"; }
+fill "$unit"
+case "$name" in *.timer) fill "$(dirname "$unit")/${name%.timer}.service" ;; esac
 
 status=0
 
 # `verify` reports problems on stdout or stderr; any output at all is a failure.
-verify_output=$(cd "$work" && systemd-analyze verify --man=no "$work/shopify-sync.service" 2>&1) || status=1
+verify_output=$(cd "$work" && systemd-analyze verify --man=no "$work/$name" 2>&1) || status=1
 if [ -n "$verify_output" ]; then
     echo "check-unit: systemd-analyze verify is not silent:" >&2
     printf '%s\n' "$verify_output" >&2
     status=1
 else
-    echo "check-unit: systemd-analyze verify: clean"
+    echo "check-unit: $name: systemd-analyze verify: clean"
 fi
 
+case "$name" in *.timer)
+    echo "check-unit: $name: verified with its service (a timer has no security score)"
+    exit $status
+    ;;
+esac
+
 # --threshold is in tenths: 15 means exit nonzero above 1.5.
-security_output=$(systemd-analyze security --offline=yes --threshold=15 "$work/shopify-sync.service" 2>&1) ||
+security_output=$(systemd-analyze security --offline=yes --threshold=15 "$work/$name" 2>&1) ||
     security_status=$?
 score=$(printf '%s\n' "$security_output" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
 if [ -z "$score" ]; then
@@ -64,6 +75,6 @@ elif [ "${security_status:-0}" -ne 0 ]; then
     echo "check-unit: exposure $score is above 1.5" >&2
     status=1
 else
-    echo "check-unit: systemd-analyze security: exposure $score (limit 1.5)"
+    echo "check-unit: $name: systemd-analyze security: exposure $score (limit 1.5)"
 fi
 exit $status

@@ -3,7 +3,8 @@
 #   make install-systemd   [PREFIX=/usr/local] [DESTDIR=] [BINDIR=] [SYSCONFDIR=/etc] [UNITDIR=] ...
 #   make uninstall-systemd
 #
-# Installs the unit (with ExecStart at $(BINDIR)/shopify-sync), tmpfiles.d and sysusers.d entries, the
+# Installs the units (with ExecStart at $(BINDIR)/shopify-sync; the drift timer is not enabled), tmpfiles.d
+# and sysusers.d entries, the
 # journal catalog and config.toml.example. With no DESTDIR (a live install, as root) it then creates the
 # user and the spool, rebuilds the journal catalog and reloads systemd; set SYSTEMD_POSTINSTALL=no to skip.
 # Uninstalling keeps the user, the spool, the state and /etc/shopify-sync/config.toml: they are data.
@@ -30,15 +31,19 @@ DOCDIR ?= $(PREFIX)/share/doc/shopify-sync
 SYSTEMD_EXAMPLE_CONFIG ?= $(SYSTEMD_SRCDIR)/../docs/config.toml.example
 
 INSTALL ?= install
+# The daemon, and the daily drift check (its timer is installed, not enabled).
+SYSTEMD_UNITS := shopify-sync.service shopify-sync-drift.service shopify-sync-drift.timer
 
 .PHONY: install-systemd uninstall-systemd
 
 install-systemd:
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSCONFDIR)/shopify-sync
-	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $(SYSTEMD_SRCDIR)/shopify-sync.service >$(DESTDIR)$(UNITDIR)/shopify-sync.service.tmp
-	chmod 0644 $(DESTDIR)$(UNITDIR)/shopify-sync.service.tmp
-	mv -f $(DESTDIR)$(UNITDIR)/shopify-sync.service.tmp $(DESTDIR)$(UNITDIR)/shopify-sync.service
+	for unit in $(SYSTEMD_UNITS); do \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $(SYSTEMD_SRCDIR)/$$unit >$(DESTDIR)$(UNITDIR)/$$unit.tmp && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit.tmp && \
+		mv -f $(DESTDIR)$(UNITDIR)/$$unit.tmp $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
+	done
 	$(INSTALL) -m 0644 $(SYSTEMD_SRCDIR)/shopify-sync.tmpfiles $(DESTDIR)$(TMPFILESDIR)/shopify-sync.conf
 	$(INSTALL) -m 0644 $(SYSTEMD_SRCDIR)/shopify-sync.sysusers $(DESTDIR)$(SYSUSERSDIR)/shopify-sync.conf
 	$(INSTALL) -m 0644 $(SYSTEMD_SRCDIR)/shopify-sync.catalog $(DESTDIR)$(CATALOGDIR)/shopify-sync.catalog
@@ -51,8 +56,9 @@ ifeq ($(SYSTEMD_POSTINSTALL),yes)
 endif
 
 uninstall-systemd:
-	-if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then systemctl disable --now shopify-sync.service; fi
-	rm -f $(DESTDIR)$(UNITDIR)/shopify-sync.service $(DESTDIR)$(TMPFILESDIR)/shopify-sync.conf \
+	-if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+		systemctl disable --now shopify-sync.service shopify-sync-drift.timer; fi
+	rm -f $(addprefix $(DESTDIR)$(UNITDIR)/,$(SYSTEMD_UNITS)) $(DESTDIR)$(TMPFILESDIR)/shopify-sync.conf \
 		$(DESTDIR)$(SYSUSERSDIR)/shopify-sync.conf $(DESTDIR)$(CATALOGDIR)/shopify-sync.catalog \
 		$(DESTDIR)$(SYSCONFDIR)/shopify-sync/config.toml.example
 	-rmdir $(DESTDIR)$(SYSCONFDIR)/shopify-sync 2>/dev/null

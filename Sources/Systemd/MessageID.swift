@@ -46,6 +46,8 @@ public enum MessageID: String, CaseIterable, Sendable, CustomStringConvertible {
     case workLoopStalled = "7c74ef77b76d4f6483454ace250c05e4"
     /// The work loop makes progress again after a stall; watchdog pings resume.
     case workLoopRecovered = "c7fb240de7854b6e8af01283b4e81fd2"
+    /// `drift --journal` (the drift timer) found Shopify's on_hand differing from the WMS snapshot.
+    case driftFound = "2ab2d58a0b50475da21dfc5db95b39dc"
 
     /// The 32-hex-digit id, as journald stores it in `MESSAGE_ID`.
     public var description: String { rawValue }

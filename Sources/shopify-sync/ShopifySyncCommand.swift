@@ -172,10 +172,19 @@ extension ShopifySyncCommand {
         @Option(help: "The snapshot CSV (sku,location,on_hand).") var csv: String
         @Option(help: "Only this store.") var store: String?
         @Flag(help: "Print JSON.") var json = false
+        @Flag(help: "When drift is found, also log a journal entry with its own MESSAGE_ID (the drift timer).")
+        var journal = false
 
         func run() async throws {
             try await runCommand { () async throws(CommandFailure) in
-                try await options.commands().drift(csv: csv, store: store, json: json, output: printLine)
+                do throws(CommandFailure) {
+                    try await options.commands().drift(csv: csv, store: store, json: json, output: printLine)
+                } catch {
+                    if journal && error.status == .finishedWithFailures {
+                        DriftJournal.logDriftFound(error.message, snapshot: csv, store: store)
+                    }
+                    throw error
+                }
             }
         }
     }

@@ -8,15 +8,23 @@ import Testing
 /// The operator subcommands as an operator runs them: the real binary on a copy of spool-example/.
 @Suite(.timeLimit(.minutes(2)))
 struct CommandLineTests {
-    /// Runs `shopify-sync ARGS` and returns its exit status and output (stdout and stderr).
-    static func run(_ arguments: [String]) async throws -> (status: Int32, output: String) {
-        try await offCooperativePool { try runBlocking(arguments) }
+    /// Runs `shopify-sync ARGS` (with `environment` added to this process's) and returns its exit status and
+    /// output (stdout and stderr).
+    static func run(
+        _ arguments: [String],
+        environment: [String: String] = [:]
+    ) async throws -> (status: Int32, output: String) {
+        try await offCooperativePool { try runBlocking(arguments, environment: environment) }
     }
 
-    private static func runBlocking(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    private static func runBlocking(
+        _ arguments: [String],
+        environment: [String: String]
+    ) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: ChildDaemon.executable)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe
