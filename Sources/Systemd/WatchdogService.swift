@@ -4,8 +4,10 @@ import ServiceLifecycle
 /// Feeds systemd's service watchdog (`WatchdogSec=`) only while the work loop is healthy.
 ///
 /// Every half interval it sends `WATCHDOG=1` if the work loop beat (``WorkLoopHealth/beat()``) within the
-/// last interval, and withholds it otherwise, so a stuck loop lets the watchdog fire and systemd restarts
-/// the service. Stalls and recoveries are logged once each (``MessageID/workLoopStalled``,
+/// last half interval, and withholds it otherwise, so a stuck loop lets the watchdog fire and systemd
+/// restarts the service. Pings stop at most half an interval after the loop's last beat, so systemd notices a
+/// stuck loop within one and a half intervals (with a whole interval of grace, it was up to two). The work
+/// loop beats at least once a second, far inside half any sensible `WatchdogSec=`. Stalls and recoveries are logged once each (``MessageID/workLoopStalled``,
 /// ``MessageID/workLoopRecovered``).
 ///
 /// Without a watchdog interval (no `WatchdogSec=`), ``run()`` only waits for graceful shutdown. It stops on
@@ -59,12 +61,18 @@ public struct WatchdogService: Service {
         }
     }
 
-    /// Sends `WATCHDOG=1` if the work loop beat within the interval.
+    /// How recently the work loop must have beaten for a ping: half the interval, or `nil` when the watchdog
+    /// is off.
+    public var healthWindow: Duration? {
+        self.interval.map { $0 / 2 }
+    }
+
+    /// Sends `WATCHDOG=1` if the work loop beat within ``healthWindow`` (half the interval).
     ///
     /// - Returns: whether the loop was healthy (and a ping was sent, if notifications are on).
     @discardableResult
     public func pingIfHealthy() -> Bool {
-        guard let interval = self.interval, self.health.isHealthy(within: interval) else {
+        guard let window = self.healthWindow, self.health.isHealthy(within: window) else {
             return false
         }
         self.notifier.watchdogPing()

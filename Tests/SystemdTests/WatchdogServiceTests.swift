@@ -5,7 +5,7 @@ import Testing
 
 @Suite("WatchdogService")
 struct WatchdogServiceTests {
-    @Test("pings only while the work loop beat within the interval", .timeLimit(.minutes(1)))
+    @Test("pings only while the work loop beat within half the interval", .timeLimit(.minutes(1)))
     func pingsOnlyWhileHealthy() async throws {
         try await NotifyListener.withListener { listener in
             let time = ManualTime()
@@ -19,10 +19,10 @@ struct WatchdogServiceTests {
             )
 
             #expect(service.pingIfHealthy())  // a new heartbeat counts as fresh
-            time.advance(by: .seconds(10))
-            #expect(service.pingIfHealthy())  // exactly one interval old: still healthy
+            time.advance(by: .seconds(5))
+            #expect(service.pingIfHealthy())  // exactly half an interval old: still healthy
             time.advance(by: .milliseconds(1))
-            #expect(!service.pingIfHealthy())  // stuck
+            #expect(!service.pingIfHealthy())  // stuck: pings stop half an interval after the last beat
             time.advance(by: .seconds(60))
             #expect(!service.pingIfHealthy())
             health.beat()
@@ -46,7 +46,7 @@ struct WatchdogServiceTests {
             await service.run(
                 ticks: ScriptedTicks(steps: [
                     {},  // healthy: ping
-                    { time.advance(by: .seconds(31)) },  // stuck: no ping, logged
+                    { time.advance(by: .seconds(16)) },  // stuck (over half the interval): no ping, logged
                     { time.advance(by: .seconds(15)) },  // still stuck: no ping, not logged again
                     { health.beat() },  // recovered: ping, logged
                     { time.advance(by: .seconds(15)) },  // healthy: ping
