@@ -21,6 +21,8 @@ public enum Daemon {
     ) async throws {
         let config = try SyncConfig.load(path: configPath, environment: environment)
         let catalog = try Catalog.load(path: config.catalogPath, knownStores: Set(config.stores.keys))
+        // An enabled store whose token was not given (a LoadCredential= line missing) is a config error.
+        if clients == nil { try StoreClients.requireTokens(config, environment: environment) }
         // One daemon per state folder: taken before the ledger is opened, held until the process ends.
         let lock = try StateFolderLock(stateDir: config.stateDir)
         defer { withExtendedLifetime(lock) {} }
