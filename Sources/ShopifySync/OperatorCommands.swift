@@ -115,10 +115,9 @@ public struct OperatorCommands: Sendable {
     public func status(json: Bool, output: (String) -> Void) throws(CommandFailure) {
         let config = try loadConfig()
         let statePath = (config.stateDir as NSString).appendingPathComponent("state.sqlite")
+        let stateExists = try Self.stateDatabaseExists(at: statePath)
         do {
-            let state =
-                FileManager.default.fileExists(atPath: statePath)
-                ? try StateStore(path: statePath, readOnly: true) : nil
+            let state = stateExists ? try StateStore(path: statePath, readOnly: true) : nil
             let snapshot = try StatusSnapshot.read(config: config, state: state, spool: spool(config), now: Date())
             output(json ? snapshot.json() : snapshot.text())
         } catch {
