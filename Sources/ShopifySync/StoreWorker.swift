@@ -406,7 +406,9 @@ struct StoreWorker: Sendable {
                 metadata: [
                     "message_id": MessageID.callApplied.metadataValue,
                     "sync.outcome": "applied",
-                    "wms.movement_id": "\(Set(members.map(\.ref.requestID)).sorted().joined(separator: ","))",
+                    // One SHOPIFY_SKU= and WMS_MOVEMENT_ID= per line the call carried (journalctl matches any).
+                    "shopify.sku": .array(members.map { "\($0.sku)" }),
+                    "wms.movement_id": .array(members.map { "\($0.ref.requestID)" }),
                     "shopify.idempotency_key": "\(intent.idempotencyKey)",
                 ]
             )

@@ -49,6 +49,17 @@ extension JournalLogHandler {
         return String(name.prefix(self.maximumFieldNameLength))
     }
 
+    /// The values one metadata value gives its journal field: an array one per element, in order and without
+    /// repeats (journald keeps every value of a repeated field, and a match on any one finds the entry);
+    /// anything else one, its description.
+    public static func fieldValues(of value: Logger.Metadata.Value) -> [String] {
+        guard case .array(let elements) = value else {
+            return [value.description]
+        }
+        var seen: Set<String> = []
+        return elements.map(\.description).filter { seen.insert($0).inserted }
+    }
+
     /// The journal `PRIORITY` (syslog severity) for a log level.
     public static func priority(for level: Logger.Level) -> Int {
         switch level {

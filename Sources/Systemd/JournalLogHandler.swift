@@ -10,7 +10,9 @@ import Glibc
 /// Each entry carries `MESSAGE`, `PRIORITY` (from the level), `SYSLOG_IDENTIFIER`, `CODE_FILE`, `CODE_LINE`,
 /// `CODE_FUNC`, `LOGGER` (the logger's label) and one field per metadata key, named by
 /// ``fieldName(forMetadataKey:)`` (`"shopify.sku"` becomes `SHOPIFY_SKU`, `"message_id"` becomes
-/// `MESSAGE_ID`). An error passed to the log call becomes `SWIFT_ERROR`.
+/// `MESSAGE_ID`). A metadata array gives its field once per element (``fieldValues(of:)``), so an entry about
+/// several SKUs is found by `journalctl SHOPIFY_SKU=` any one of them. An error passed to the log call becomes
+/// `SWIFT_ERROR`.
 ///
 /// Whether the journal is there is decided once, when the handler is made: if its socket does not accept a
 /// connection, entries go to the fallback descriptor (stderr) as `<N>message key=value ...` lines, the
@@ -116,7 +118,10 @@ public struct JournalLogHandler: LogHandler {
             fields.append(("SWIFT_ERROR", String(describing: error)))
         }
         for key in metadata.keys.sorted() {
-            fields.append((Self.fieldName(forMetadataKey: key), metadata[key]!.description))
+            let name = Self.fieldName(forMetadataKey: key)
+            for value in Self.fieldValues(of: metadata[key]!) {
+                fields.append((name, value))
+            }
         }
         return fields
     }
@@ -128,7 +133,9 @@ public struct JournalLogHandler: LogHandler {
             line += " error=\(Self.quoted(String(describing: error)))"
         }
         for key in metadata.keys.sorted() {
-            line += " \(Self.escapeNewlines(key))=\(Self.quoted(metadata[key]!.description))"
+            for value in Self.fieldValues(of: metadata[key]!) {
+                line += " \(Self.escapeNewlines(key))=\(Self.quoted(value))"
+            }
         }
         return line + "\n"
     }

@@ -47,6 +47,14 @@ struct JournalLogHandlerTests {
         #expect(JournalLogHandler.priority(for: level) == priority)
     }
 
+    @Test("a metadata array gives its field once per distinct element; other values once")
+    func repeatedFields() {
+        #expect(JournalLogHandler.fieldValues(of: ["A", "B", "A", "C"]) == ["A", "B", "C"])
+        #expect(JournalLogHandler.fieldValues(of: []) == [])
+        #expect(JournalLogHandler.fieldValues(of: "A,B") == ["A,B"])
+        #expect(JournalLogHandler.fieldValues(of: .stringConvertible(3)) == ["3"])
+    }
+
     @Test("the journal counts as there only if its socket accepts a connection", .timeLimit(.minutes(1)))
     func detectsTheJournalSocket() async throws {
         try await withTemporaryDirectory { directory in
@@ -132,9 +140,18 @@ struct JournalLogHandlerTests {
                 ]
             )
             logger.warning("second entry", metadata: ["shopify.sku": "\(sku)"])
+            // One entry about several SKUs (an applied call): found by a match on any one of them.
+            logger.info(
+                "applied",
+                metadata: ["shopify.sku": ["OTHER-\(sku)", "\(sku)"], "wms.movement_id": ["m1", "m2"]]
+            )
 
-            let entries = try await journal.waitForEntries(matching: ["SHOPIFY_SKU=\(sku)"], count: 2)
-            try #require(entries.count == 2)
+            let entries = try await journal.waitForEntries(matching: ["SHOPIFY_SKU=\(sku)"], count: 3)
+            try #require(entries.count == 3)
+            // journald keeps every value of a repeated field (in an order of its own).
+            #expect(Set(entries[2]["SHOPIFY_SKU"]?.split(separator: "\n") ?? []) == ["OTHER-\(sku)", "\(sku)"])
+            #expect(Set(entries[2]["WMS_MOVEMENT_ID"]?.split(separator: "\n") ?? []) == ["m1", "m2"])
+            #expect(try journal.entries(matching: "SHOPIFY_SKU=OTHER-\(sku)").count == 1)
             let entry = entries[0]
             #expect(entry["MESSAGE"] == "Shopify rejected the line\nsecond line")
             #expect(entry["PRIORITY"] == "3")
