@@ -60,10 +60,17 @@ final class SyncService: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.watch(pendingEvents) }
                 group.addTask { await self.handleSignals() }
-                for store in self.runtime.current.config.storeNames {
-                    group.addTask { await StoreWorker(store: store, runtime: self.runtime).run() }
+                await withTaskGroup(of: Void.self) { workers in
+                    for store in self.runtime.current.config.storeNames {
+                        workers.addTask { await StoreWorker(store: store, runtime: self.runtime).run() }
+                    }
+                    await self.loop(processor)
+                    // On SIGTERM each worker finishes the call it has in flight and returns; cancelling them
+                    // here would abort those calls (the service group cancels after 30 s if one hangs).
+                    await workers.waitForAll()
                 }
-                await self.loop(processor)
+                // Files whose last lines those calls settled go to done/ now, not at the next start.
+                try? processor.finishCompleted()
                 group.cancelAll()
                 await group.waitForAll()
             }
