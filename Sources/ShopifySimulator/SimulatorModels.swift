@@ -67,6 +67,9 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
     public var failingShops: Set<String>
     /// Extra latency per shop, added to `latencyMs`.
     public var shopLatencyMs: [String: Int]
+    /// userError codes the next mutation calls are answered with, one per call, in order: the call applies
+    /// nothing and its key is not recorded (so any userError code of the schema can be answered on demand).
+    public var userErrorNext: [String] = []
 
     public init(
         failRate: Double = 0,
@@ -116,6 +119,7 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
         if let value = try container.decodeIfPresent([String: Int].self, forKey: .shopLatencyMs) {
             shopLatencyMs = value
         }
+        if let value = try container.decodeIfPresent([String].self, forKey: .userErrorNext) { userErrorNext = value }
     }
 
     /// Decodes a partial JSON object over `base` (what `POST /__sim/faults` does).

@@ -259,7 +259,13 @@ extension SimulatorState {
         ]).canonicalText
         let payload: PayloadModel
         let outcome: SimulatorCallOutcome
-        if let record = shop.idempotency[key] {
+        if let code = injectedUserError() {
+            payload = PayloadModel(
+                group: nil,
+                userErrors: [UserErrorModel(field: nil, message: "Injected userError \(code).", code: code)]
+            )
+            outcome = .refused
+        } else if let record = shop.idempotency[key] {
             if record.parameters == parameters {
                 payload = record.payload
                 outcome = .replayed

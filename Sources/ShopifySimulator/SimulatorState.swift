@@ -352,6 +352,12 @@ public actor SimulatorState {
         return [500, 502, 503][failRotation % 3]
     }
 
+    /// The next injected userError code, if any (see ``SimulatorFaults/userErrorNext``).
+    func injectedUserError() -> String? {
+        guard !faultSettings.userErrorNext.isEmpty else { return nil }
+        return faultSettings.userErrorNext.removeFirst()
+    }
+
     private func breakAfterApply() -> Bool {
         if faultSettings.breakAfterApplyNext > 0 {
             faultSettings.breakAfterApplyNext -= 1
