@@ -83,7 +83,16 @@ public struct OperatorCommands: Sendable {
     // MARK: - requeue
 
     /// Moves files from failed/ back to pending/; their applied lines stay applied.
-    public func requeue(names: [String], all: Bool, output: (String) -> Void) throws(CommandFailure) {
+    ///
+    /// With `resendUnknown`, lines whose outcome is unknown and whose call is past its idempotency window are
+    /// sent again under a new key (the operator has checked they were not applied); without it they fail again
+    /// as `outcome_unknown_expired`. Within the window such a call is always resent with its own key.
+    public func requeue(
+        names: [String],
+        all: Bool,
+        resendUnknown: Bool = false,
+        output: (String) -> Void
+    ) throws(CommandFailure) {
         let config = try loadConfig()
         let spool = spool(config)
         var chosen = names
@@ -99,8 +108,16 @@ public struct OperatorCommands: Sendable {
             throw CommandFailure(.usage, "name the files to requeue, or use --all")
         }
         var problems: [String] = []
+        let state: StateStore?
+        do {
+            let statePath = (config.stateDir as NSString).appendingPathComponent("state.sqlite")
+            state = resendUnknown ? try StateStore(path: statePath) : nil
+        } catch {
+            throw CommandFailure(.ioError, "cannot open the state database to allow resending: \(error)")
+        }
         for name in chosen {
             do {
+                try state?.allowResendUnknown(file: name)
                 try spool.requeue(name)
                 output("requeued \(name)")
             } catch {

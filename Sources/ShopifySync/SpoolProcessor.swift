@@ -156,7 +156,8 @@ final class SpoolProcessor: Sendable {
                 kind: request.kind,
                 file: name,
                 info: info,
-                now: runtime.now().timeIntervalSince1970
+                now: runtime.now().timeIntervalSince1970,
+                idempotencyWindow: settings.config.idempotencyWindowHours * 3_600
             ) { lines }
         } catch {
             fileLogger.error("cannot record \(name) in the state database: \(error); it stays in processing/")

@@ -38,6 +38,8 @@ struct StoreWorker: Sendable {
         var backgroundNotBefore: ContinuousClock.Instant?
         var paused: String?
         var probeFailures = 0
+        /// Active time of the current outage, for `max_retry_hours`.
+        var outage = OutageClock()
 
         mutating func observe(_ cost: QueryCost?) {
             if let cost { budget.observe(cost, at: .now) }
@@ -83,6 +85,7 @@ struct StoreWorker: Sendable {
         }
         guard storeConfig.enabled else {
             runtime.setStoreStatus(store, state: "disabled", reason: nil)
+            progress.outage.suspended()
             return false
         }
         if progress.paused != nil {
@@ -341,8 +344,27 @@ struct StoreWorker: Sendable {
     // MARK: - Sending
 
     /// Sends an intent's call (the same payload and key every time) and settles what Shopify answered.
+    ///
+    /// A call is never sent under its key after the key's idempotency window: an adjust call then ends as
+    /// `outcome_unknown_expired`, a set call is planned anew against a fresh read. A call that cannot be read
+    /// back fails its lines (`unreadable_intent`) instead of blocking the store.
     private func send(_ intent: StoredIntent, api: any InventoryAPI, _ progress: inout Progress) async throws {
         let members = try runtime.state.members(intentID: intent.id)
+        let now = runtime.now().timeIntervalSince1970
+        if now - intent.createdAt >= runtime.current.config.idempotencyWindowHours * 3_600 {
+            try expire(intent, members: members)
+            return
+        }
+        let rows: [Row]
+        do {
+            guard StoredIntent.knownFormats.contains(intent.format) else {
+                throw LedgerCorruption(table: "intents", column: "format", value: "\(intent.format)")
+            }
+            rows = try rowsOf(intent)
+        } catch {
+            try failUnreadable(intent, members: members, error: error)
+            return
+        }
         let result: MutationResult
         do {
             switch intent.kind {
@@ -359,36 +381,109 @@ struct StoreWorker: Sendable {
             }
         } catch let failure as CallFailure {
             try runtime.state.recordAttempt(intentID: intent.id, error: failure.error.description)
-            let firstAttempt = Date(timeIntervalSince1970: intent.createdAt)
-            // A paused store's work waits however long the pause lasts; only an unavailable Shopify gives up.
-            let waits = failure.error.code == .accessDenied || failure.error.code == .throttled
-            if !failure.error.isRetryable
-                || !waits
-                    && progress.retry.shouldGiveUp(
-                        firstAttempt: firstAttempt,
-                        now: runtime.now(),
-                        maxRetryHours: runtime.current.config.maxRetryHours
-                    )
-            {
-                let code =
-                    failure.error.isRetryable ? "shopify_unavailable" : (failure.error.shopifyCode ?? "graphql_error")
+            if !failure.error.isRetryable {
+                // A top-level GraphQL error: the document was refused before anything was applied.
                 let updates = members.map {
-                    LineUpdate(ref: $0.ref, state: .failed, errorCode: code, error: failure.error.message)
+                    LineUpdate(
+                        ref: $0.ref,
+                        state: .failed,
+                        errorCode: failure.error.shopifyCode ?? FailureCode.graphQLError.rawValue,
+                        error: failure.error.message
+                    )
                 }
                 try runtime.state.update(updates, settling: intent.id)
                 logLineOutcomes(updates, lines: members)
                 runtime.spoolBell.ring()
+            } else if progress.outage.shouldGiveUp(maxRetryHours: runtime.current.config.maxRetryHours) {
+                // The call may have been applied: its lines end, and the call is kept with its key.
+                try holdUnknown(intent, members: members, cause: failure.error.description)
             }
             throw Hold.wait
         }
         progress.observe(result.cost)
-        try settle(intent, members: members, result: result)
+        try settle(intent, members: members, rows: rows, result: result, &progress)
         runtime.spoolBell.ring()
     }
 
-    /// Records a call's verdict: every member applied, or the lines Shopify refused failed and the rest freed.
-    private func settle(_ intent: StoredIntent, members: [LineRecord], result: MutationResult) throws {
-        let rows = try rowsOf(intent)
+    /// Ends an intent's lines as `outcome_unknown`, keeping the call held with its key for `requeue`.
+    private func holdUnknown(_ intent: StoredIntent, members: [LineRecord], cause: String) throws {
+        let sent = RequestReport.timestamp(Date(timeIntervalSince1970: intent.createdAt))
+        let updates = members.map {
+            LineUpdate(
+                ref: $0.ref,
+                state: .failed,
+                errorCode: FailureCode.outcomeUnknown.rawValue,
+                error:
+                    "no answer from Shopify (\(cause)); the call may have been applied. Key \(intent.idempotencyKey), "
+                    + "first sent \(sent): requeue resends it with the same key until the idempotency window ends"
+            )
+        }
+        try runtime.state.update(updates, holding: intent.id)
+        logLineOutcomes(updates, lines: members)
+        runtime.spoolBell.ring()
+    }
+
+    /// An intent whose key Shopify may have forgotten: an adjust call is not sent again, a set call is re-read.
+    private func expire(_ intent: StoredIntent, members: [LineRecord]) throws {
+        switch intent.kind {
+        case .set:
+            try runtime.state.update(
+                members.map { LineUpdate(ref: $0.ref, state: .pending, newGeneration: true) },
+                settling: intent.id
+            )
+        case .adjust:
+            let sent = RequestReport.timestamp(Date(timeIntervalSince1970: intent.createdAt))
+            let updates = members.map {
+                LineUpdate(
+                    ref: $0.ref,
+                    state: .failed,
+                    errorCode: FailureCode.outcomeUnknownExpired.rawValue,
+                    error: "call \(intent.idempotencyKey), first sent \(sent), has no known outcome and is past its "
+                        + "idempotency window; not sent again: check these items with drift, then bulk sync them"
+                )
+            }
+            try runtime.state.update(updates, holding: intent.id)
+            logLineOutcomes(updates, lines: members)
+        }
+        runtime.spoolBell.ring()
+    }
+
+    /// A stored call that cannot be read back can never be sent: its lines fail with a code, once.
+    private func failUnreadable(_ intent: StoredIntent, members: [LineRecord], error: any Error) throws {
+        logger.error(
+            "stored call \(intent.idempotencyKey) cannot be read back; its \(members.count) line(s) fail",
+            metadata: [
+                "message_id": MessageID.lineFailed.metadataValue,
+                "shopify.idempotency_key": "\(intent.idempotencyKey)",
+                "error": "\(error)",
+            ]
+        )
+        let updates = members.map {
+            LineUpdate(
+                ref: $0.ref,
+                state: .failed,
+                errorCode: FailureCode.unreadableIntent.rawValue,
+                error: "the stored call cannot be read back: \(error)"
+            )
+        }
+        // Held, not deleted: whether it was ever sent is unknown, and its key stays on record.
+        try runtime.state.update(updates, holding: intent.id)
+        logLineOutcomes(updates, lines: members)
+        runtime.spoolBell.ring()
+    }
+
+    /// Records a call's verdict from Shopify's answer, by ``ShopifyErrorClass``.
+    ///
+    /// No userError: every member applied. Otherwise nothing was applied, and the most serious class decides:
+    /// possibly applied (held, `outcome_unknown`, critical), retry with the same key, reopen under a new key,
+    /// or fail the call; else the rows named fail or are re-read, and the rest goes again under a new key.
+    private func settle(
+        _ intent: StoredIntent,
+        members: [LineRecord],
+        rows: [Row],
+        result: MutationResult,
+        _ progress: inout Progress
+    ) throws {
         guard !result.userErrors.isEmpty else {
             let updates = members.map { line -> LineUpdate in
                 let row = rows.firstIndex { $0.item == line.inventoryItem && $0.location == line.location }
@@ -415,29 +510,76 @@ struct StoreWorker: Sendable {
             if intent.kind == .set { logBulkItems(updates, lines: members) }
             return
         }
-        var updates: [LineUpdate] = []
-        var failedRows: Set<Int> = []
-        for error in result.userErrors {
-            guard let index = error.rowIndex, index < rows.count else {
-                // An error of the whole call (for example an idempotency mismatch): every line fails with it.
-                updates = members.map {
-                    LineUpdate(ref: $0.ref, state: .failed, errorCode: error.code ?? "USER_ERROR", error: error.message)
-                }
-                try runtime.state.update(updates, settling: intent.id)
-                logLineOutcomes(updates, lines: members)
-                return
+        let mutation: InventoryMutation = intent.kind == .adjust ? .adjust : .set
+        let classified = result.userErrors.map { error in
+            let row = error.rowIndex.flatMap { $0 < rows.count ? $0 : nil }
+            return (
+                error: error, row: row,
+                kind: ShopifyErrorClass.of(userErrorCode: error.code, mutation: mutation, namesRow: row != nil)
+            )
+        }
+        if let first = classified.first(where: { $0.kind == .possiblyApplied }) {
+            let code = first.error.code ?? ""
+            logger.critical(
+                "Shopify says key \(intent.idempotencyKey) was used with other parameters (\(code)): the first use may have been applied; its lines end as outcome_unknown",
+                metadata: [
+                    "message_id": MessageID.lineFailed.metadataValue,
+                    "shopify.idempotency_key": "\(intent.idempotencyKey)",
+                    "shopify.error_code": "\(first.error.code ?? "")",
+                    "shopify.error": "\(first.error.message)",
+                ]
+            )
+            try holdUnknown(intent, members: members, cause: "\(first.error.code ?? ""): \(first.error.message)")
+            return
+        }
+        if let first = classified.first(where: { $0.kind == .retrySameKey }) {
+            let error = ShopifyError(
+                code: .unavailable,
+                message: first.error.message,
+                shopifyCode: first.error.code,
+                cost: result.cost
+            )
+            try runtime.state.recordAttempt(intentID: intent.id, error: error.description)
+            handle(error, &progress)
+            if progress.outage.shouldGiveUp(maxRetryHours: runtime.current.config.maxRetryHours) {
+                // The first attempt may still be applying: the outcome is unknown, the key is kept.
+                try holdUnknown(intent, members: members, cause: error.description)
             }
-            failedRows.insert(index)
+            return
+        }
+        if classified.contains(where: { $0.kind == .reopenUnderNewKey }) {
+            try runtime.state.update(
+                members.map { LineUpdate(ref: $0.ref, state: .pending, newGeneration: true) },
+                settling: intent.id
+            )
+            return
+        }
+        if let first = classified.first(where: { $0.kind == .failCall }) {
+            let updates = members.map {
+                LineUpdate(
+                    ref: $0.ref,
+                    state: .failed,
+                    errorCode: first.error.code ?? "USER_ERROR",
+                    error: first.error.message
+                )
+            }
+            try runtime.state.update(updates, settling: intent.id)
+            logLineOutcomes(updates, lines: members)
+            return
+        }
+        var updates: [LineUpdate] = []
+        for entry in classified {
+            guard let index = entry.row else { continue }
             for line in members where line.inventoryItem == rows[index].item && line.location == rows[index].location {
-                if error.code == "CHANGE_FROM_QUANTITY_STALE" && line.rereads < Self.maxRereads {
+                if entry.kind == .rereadRow && line.rereads < Self.maxRereads {
                     updates.append(LineUpdate(ref: line.ref, state: .pending, countReread: true))
                 } else {
                     updates.append(
                         LineUpdate(
                             ref: line.ref,
                             state: .failed,
-                            errorCode: error.code ?? "USER_ERROR",
-                            error: error.message
+                            errorCode: entry.error.code ?? "USER_ERROR",
+                            error: entry.error.message
                         )
                     )
                 }
@@ -503,6 +645,7 @@ struct StoreWorker: Sendable {
                 resume(&progress)
             }
             progress.failures = 0
+            progress.outage.succeeded()
             return value
         } catch {
             let failure = error as? ShopifyError ?? ShopifyError(code: .badResponse, message: "\(error)")
@@ -527,6 +670,7 @@ struct StoreWorker: Sendable {
                 )
             }
             progress.paused = reason
+            progress.outage.suspended()
             progress.probeFailures += 1
             progress.notBefore = .now + progress.retry.delay(attempt: progress.probeFailures)
             runtime.setStoreStatus(store, state: "paused", reason: reason, error: error.description)
@@ -540,6 +684,7 @@ struct StoreWorker: Sendable {
             )
         default:
             progress.failures += 1
+            progress.outage.failed(now: runtime.now().timeIntervalSince1970)
             let wait = progress.retry.delay(attempt: progress.failures, retryAfter: error.retryAfter)
             progress.notBefore = .now + wait
             runtime.setStoreStatus(store, state: "backoff", reason: "\(error.code)", error: error.description)

@@ -61,6 +61,9 @@ public struct SyncConfig: Sendable, Hashable {
     public var catalogPath: String
     public var doneRetentionDays: Double
     public var maxRetryHours: Double
+    /// How long after its first send a call's idempotency key is trusted to be remembered by Shopify (about
+    /// 24 hours): within it an unknown outcome is resent under the same key, past it never blindly.
+    public var idempotencyWindowHours: Double = 23
     public var maxFileSize: Int
     public var massZeroPercent: Double
     /// How often pending/ is rescanned as a backstop to inotify.
@@ -133,6 +136,7 @@ public struct SyncConfig: Sendable, Hashable {
             section: nil,
             allowed: [
                 "spool_dir", "state_dir", "catalog", "done_retention_days", "max_retry_hours", "max_file_size",
+                "idempotency_window_hours",
                 "mass_zero_percent", "rescan_interval_seconds", "stores",
             ]
         )
@@ -147,6 +151,9 @@ public struct SyncConfig: Sendable, Hashable {
         }
         if let value = reader.number(table, "max_retry_hours", section: nil, range: 0.001...8760) {
             config.maxRetryHours = value
+        }
+        if let value = reader.number(table, "idempotency_window_hours", section: nil, range: 0.001...24) {
+            config.idempotencyWindowHours = value
         }
         if let value = reader.number(table, "max_file_size", section: nil, range: 1024...17_179_869_184) {
             config.maxFileSize = Int(value)

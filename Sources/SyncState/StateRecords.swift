@@ -131,6 +131,9 @@ public enum Registration: Sendable, Hashable {
 
 /// A call written down before it is sent, so that after a crash the same call goes out with the same key.
 public struct StoredIntent: Sendable, Hashable {
+    /// The payload encodings this version can resend unchanged.
+    public static let knownFormats: Set<Int> = [1]
+
     public var id: Int64
     public var store: String
     public var kind: LineKind
@@ -138,8 +141,31 @@ public struct StoredIntent: Sendable, Hashable {
     /// The encoded request (JSON), resent unchanged.
     public var payload: [UInt8]
     public var attempts: Int
+    /// When the intent was written, just before its first send: the start of its idempotency window.
     public var createdAt: Double
     public var lastError: String?
+    /// How `payload` is encoded; see ``knownFormats``.
+    public var format: Int = 1
+    /// Held: its outcome is unknown; it is resent only by a requeue within its idempotency window.
+    public var held: Bool = false
+}
+
+/// A ledger row holding a value this version does not know: never read as a default.
+public struct LedgerCorruption: Error, Sendable, CustomStringConvertible {
+    public var table: String
+    public var column: String
+    public var value: String
+
+    public init(table: String, column: String, value: String) {
+        self.table = table
+        self.column = column
+        self.value = value
+    }
+
+    public var description: String {
+        "the state database holds \(table).\(column) = \"\(value)\", which this version does not know; "
+            + "it was written by a newer version or damaged"
+    }
 }
 
 /// A change to one line, applied with others in one transaction.
@@ -154,6 +180,9 @@ public struct LineUpdate: Sendable, Hashable {
     public var after: Int?
     /// Count one more re-read (a stale compare-and-set row goes back to pending).
     public var countReread: Bool
+    /// Raise the line's generation: it goes again under a new idempotency key (Shopify provably applied none of
+    /// it under the old one).
+    public var newGeneration: Bool
 
     public init(
         ref: LineRef,
@@ -164,7 +193,8 @@ public struct LineUpdate: Sendable, Hashable {
         inventoryItem: String? = nil,
         before: Int? = nil,
         after: Int? = nil,
-        countReread: Bool = false
+        countReread: Bool = false,
+        newGeneration: Bool = false
     ) {
         self.ref = ref
         self.state = state
@@ -175,6 +205,7 @@ public struct LineUpdate: Sendable, Hashable {
         self.before = before
         self.after = after
         self.countReread = countReread
+        self.newGeneration = newGeneration
     }
 }
 

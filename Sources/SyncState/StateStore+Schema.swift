@@ -98,6 +98,18 @@ extension StateStore {
                     """
             )
         }
+        migrator.registerMigration("v3-unknown-outcomes") { db in
+            // `held`: a call whose outcome is unknown, kept with its key for requeue, not resent on its own.
+            // `format`: how `payload` is encoded (1: the request as sorted-key JSON); an unknown one fails loudly.
+            // `resend_unknown`: `requeue --resend-unknown` allows resending past the idempotency window.
+            try db.execute(
+                sql: """
+                    ALTER TABLE intents ADD COLUMN held INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE intents ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+                    ALTER TABLE requests ADD COLUMN resend_unknown INTEGER NOT NULL DEFAULT 0;
+                    """
+            )
+        }
         return migrator
     }
 }

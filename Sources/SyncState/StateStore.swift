@@ -51,6 +51,7 @@ public final class StateStore: Sendable {
         file: String,
         info: String?,
         now: Double,
+        idempotencyWindow: Double = 23 * 3_600,
         plan: @Sendable () -> [LineRecord]
     ) throws -> Registration {
         try pool.write { db in
@@ -61,7 +62,7 @@ public final class StateStore: Sendable {
             ) {
                 let hash: String = row["content_hash"]
                 let existingFile: String = row["spool_file"]
-                let status = RequestStatus(rawValue: row["status"]) ?? .active
+                let status = try Self.value(RequestStatus.self, row, "requests", "status")
                 guard hash == contentHash else { return .conflict(existingFile: existingFile) }
                 switch status {
                 case .done:
@@ -69,18 +70,13 @@ public final class StateStore: Sendable {
                 case .active:
                     return existingFile == file ? .resumed : .duplicate(existingFile: existingFile)
                 case .failed:
-                    try db.execute(
-                        sql: """
-                            UPDATE lines SET state = 'pending', reason = NULL, error_code = NULL, error = NULL,
-                                generation = generation + 1, rereads = 0, first_attempt_at = NULL, intent_id = NULL
-                            WHERE request_id = ? AND state = 'failed'
-                            """,
-                        arguments: [id]
-                    )
+                    try Self.reopenFailedLines(db, requestID: id, now: now, idempotencyWindow: idempotencyWindow)
                     try db.execute(
                         sql: """
                             UPDATE requests SET status = 'active', spool_file = ?, attempts = attempts + 1,
-                                outcome = NULL, reason = NULL, message = NULL, finished_at = NULL WHERE id = ?
+                                outcome = NULL, reason = NULL, message = NULL, finished_at = NULL,
+                                resend_unknown = 0
+                            WHERE id = ?
                             """,
                         arguments: [file, id]
                     )
@@ -112,9 +108,89 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Reopens a requeued request's failed lines, never resending a call that may have been applied under a
+    /// new key.
+    ///
+    /// Lines Shopify provably did not apply go again under a new key. Lines whose outcome is unknown keep their
+    /// call: within its idempotency window it is resent unchanged, with its key; past it an adjust call is not
+    /// sent again (`outcome_unknown_expired`) unless the operator asked for it (`requeue --resend-unknown`),
+    /// and a set call is planned anew (it compares against a fresh read, so it cannot apply twice).
+    private static func reopenFailedLines(
+        _ db: Database,
+        requestID: String,
+        now: Double,
+        idempotencyWindow: Double
+    ) throws {
+        let unknown = [FailureCode.outcomeUnknown.rawValue, FailureCode.outcomeUnknownExpired.rawValue]
+        try db.execute(
+            sql: """
+                UPDATE lines SET state = 'pending', reason = NULL, error_code = NULL, error = NULL,
+                    generation = generation + 1, rereads = 0, first_attempt_at = NULL, intent_id = NULL
+                WHERE request_id = ? AND state = 'failed' AND (error_code IS NULL OR error_code NOT IN (?, ?))
+                """,
+            arguments: [requestID, unknown[0], unknown[1]]
+        )
+        let resend =
+            try Bool.fetchOne(db, sql: "SELECT resend_unknown FROM requests WHERE id = ?", arguments: [requestID])
+            ?? false
+        let intentIDs = try Int64.fetchAll(
+            db,
+            sql: """
+                SELECT DISTINCT intent_id FROM lines
+                WHERE request_id = ? AND state = 'failed' AND error_code IN (?, ?) AND intent_id IS NOT NULL
+                """,
+            arguments: [requestID, unknown[0], unknown[1]]
+        )
+        for intentID in intentIDs {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM intents WHERE id = ?", arguments: [intentID])
+            else {
+                continue
+            }
+            let intent = try Self.intent(row)
+            let withinWindow = now - intent.createdAt < idempotencyWindow
+            if intent.kind == .adjust && withinWindow {
+                // The same call, the same key: Shopify applies it at most once.
+                try db.execute(
+                    sql: """
+                        UPDATE lines SET state = 'pending', error_code = NULL, error = NULL
+                        WHERE intent_id = ? AND state = 'failed'
+                        """,
+                    arguments: [intentID]
+                )
+                try db.execute(sql: "UPDATE intents SET held = 0 WHERE id = ?", arguments: [intentID])
+            } else if intent.kind == .set || resend {
+                try db.execute(
+                    sql: """
+                        UPDATE lines SET state = 'pending', error_code = NULL, error = NULL, generation = generation + 1,
+                            rereads = 0, intent_id = NULL
+                        WHERE intent_id = ? AND state = 'failed'
+                        """,
+                    arguments: [intentID]
+                )
+                try db.execute(sql: "DELETE FROM intents WHERE id = ?", arguments: [intentID])
+            } else {
+                try db.execute(
+                    sql: """
+                        UPDATE lines SET error_code = ?, error = ?
+                        WHERE request_id = ? AND intent_id = ? AND state = 'failed'
+                        """,
+                    arguments: [
+                        FailureCode.outcomeUnknownExpired.rawValue,
+                        "call \(intent.idempotencyKey) may have been applied and is past its idempotency window; "
+                            + "not sent again: check these items with drift, then bulk sync them, or requeue "
+                            + "--resend-unknown to send it again under a new key",
+                        requestID, intentID,
+                    ]
+                )
+            }
+        }
+    }
+
     public func request(id: String) throws -> RequestRecord? {
         try pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map(Self.request)
+            try Row.fetchOne(db, sql: "SELECT * FROM requests WHERE id = ?", arguments: [id]).map {
+                try Self.request($0)
+            }
         }
     }
 
@@ -138,7 +214,7 @@ public final class StateStore: Sendable {
                         SELECT 1 FROM lines l WHERE l.request_id = r.id AND l.state IN ('pending', 'lookup'))
                     ORDER BY r.received_at
                     """
-            ).map(Self.request)
+            ).map { try Self.request($0) }
         }
     }
 
@@ -182,7 +258,7 @@ public final class StateStore: Sendable {
                 db,
                 sql: "SELECT * FROM lines WHERE request_id = ? ORDER BY line, store",
                 arguments: [requestID]
-            ).map(Self.line)
+            ).map { try Self.line($0) }
         }
     }
 
@@ -199,7 +275,23 @@ public final class StateStore: Sendable {
                     ORDER BY r.received_at, l.request_id, l.line LIMIT ?
                     """,
                 arguments: [store, kind.rawValue, state.rawValue, limit]
-            ).map(Self.line)
+            ).map { try Self.line($0) }
+        }
+    }
+
+    /// Settled lines counted by store, state (applied, skipped, failed) and reason: the skip reason, or the
+    /// failure's error code; empty for applied lines.
+    public func settledLineCounts() throws -> [(store: String, state: String, reason: String, count: Int)] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT store, state,
+                           COALESCE(CASE state WHEN 'failed' THEN error_code WHEN 'skipped' THEN reason END, '') AS why,
+                           COUNT(*) AS n
+                    FROM lines WHERE state IN ('applied', 'skipped', 'failed') GROUP BY store, state, why
+                    """
+            ).map { (store: $0["store"], state: $0["state"], reason: $0["why"], count: $0["n"]) }
         }
     }
 
@@ -272,7 +364,7 @@ public final class StateStore: Sendable {
                                 AND (s.state = 'applied' OR (s.state = 'skipped' AND s.reason = 'equal')))
                     """,
                 arguments: [store]
-            ).map(Self.line)
+            ).map { try Self.line($0) }
             let statement = try db.makeStatement(
                 sql: "UPDATE lines SET state = 'skipped', reason = ? WHERE request_id = ? AND line = ? AND store = ?"
             )
@@ -329,21 +421,36 @@ public final class StateStore: Sendable {
     /// Intents of a store not yet settled (after a crash: to be resent unchanged), oldest first.
     public func intents(store: String) throws -> [StoredIntent] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM intents WHERE store = ? ORDER BY id", arguments: [store]).map {
-                row in
-                let payload: Data = row["payload"]
-                return StoredIntent(
-                    id: row["id"],
-                    store: row["store"],
-                    kind: LineKind(rawValue: row["kind"]) ?? .adjust,
-                    idempotencyKey: row["idempotency_key"],
-                    payload: [UInt8](payload),
-                    attempts: row["attempts"],
-                    createdAt: row["created_at"],
-                    lastError: row["last_error"]
-                )
-            }
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM intents WHERE store = ? AND held = 0 ORDER BY id",
+                arguments: [store]
+            ).map { try Self.intent($0) }
         }
+    }
+
+    /// One intent, held or not.
+    public func intent(id: Int64) throws -> StoredIntent? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM intents WHERE id = ?", arguments: [id]).map { try Self.intent($0) }
+        }
+    }
+
+    private static func intent(_ row: Row) throws -> StoredIntent {
+        let payload: Data = row["payload"]
+        var intent = StoredIntent(
+            id: row["id"],
+            store: row["store"],
+            kind: try value(LineKind.self, row, "intents", "kind"),
+            idempotencyKey: row["idempotency_key"],
+            payload: [UInt8](payload),
+            attempts: row["attempts"],
+            createdAt: row["created_at"],
+            lastError: row["last_error"]
+        )
+        intent.format = row["format"]
+        intent.held = (row["held"] as Int) != 0
+        return intent
     }
 
     /// The lines an intent carries.
@@ -353,7 +460,7 @@ public final class StateStore: Sendable {
                 db,
                 sql: "SELECT * FROM lines WHERE intent_id = ? ORDER BY request_id, line",
                 arguments: [intentID]
-            ).map(Self.line)
+            ).map { try Self.line($0) }
         }
     }
 
@@ -370,27 +477,45 @@ public final class StateStore: Sendable {
     /// Applies line updates and, when `settling` is given, deletes that intent and frees its other members.
     ///
     /// One transaction: after a crash either every update and the deletion happened, or none.
-    public func update(_ updates: [LineUpdate], settling intentID: Int64? = nil) throws {
+    ///
+    /// `holding` instead keeps that intent, marked held, with its members still pointing at it: its outcome is
+    /// unknown, and only a requeue within its idempotency window sends it again, with the same key.
+    public func update(_ updates: [LineUpdate], settling intentID: Int64? = nil, holding heldID: Int64? = nil) throws {
         try pool.write { db in
             let statement = try db.makeStatement(
                 sql: """
                     UPDATE lines SET state = ?, reason = COALESCE(?, reason), error_code = ?, error = ?,
                         inventory_item = COALESCE(?, inventory_item), before = COALESCE(?, before),
-                        after = COALESCE(?, after), rereads = rereads + ?, intent_id = NULL
+                        after = COALESCE(?, after), rereads = rereads + ?, generation = generation + ?,
+                        intent_id = CASE WHEN intent_id = ? THEN intent_id ELSE NULL END
                     WHERE request_id = ? AND line = ? AND store = ?
                     """
             )
             for update in updates {
                 try statement.execute(arguments: [
                     update.state.rawValue, update.reason, update.errorCode, update.error, update.inventoryItem,
-                    update.before, update.after, update.countReread ? 1 : 0, update.ref.requestID, update.ref.line,
-                    update.ref.store,
+                    update.before, update.after, update.countReread ? 1 : 0, update.newGeneration ? 1 : 0, heldID,
+                    update.ref.requestID, update.ref.line, update.ref.store,
                 ])
             }
             if let intentID {
                 try db.execute(sql: "UPDATE lines SET intent_id = NULL WHERE intent_id = ?", arguments: [intentID])
                 try db.execute(sql: "DELETE FROM intents WHERE id = ?", arguments: [intentID])
             }
+            if let heldID {
+                try db.execute(sql: "UPDATE intents SET held = 1 WHERE id = ?", arguments: [heldID])
+            }
+        }
+    }
+
+    /// Marks a failed request's file for `requeue --resend-unknown`: past the idempotency window, its
+    /// unknown-outcome lines are sent again under a new key instead of failing as `outcome_unknown_expired`.
+    public func allowResendUnknown(file: String) throws {
+        try pool.write { db in
+            try db.execute(
+                sql: "UPDATE requests SET resend_unknown = 1 WHERE spool_file = ? AND status = 'failed'",
+                arguments: [file]
+            )
         }
     }
 
@@ -523,13 +648,27 @@ public final class StateStore: Sendable {
 
     // MARK: - Rows
 
-    private static func request(_ row: Row) -> RequestRecord {
+    /// A stored enum value, or ``LedgerCorruption`` when this version does not know it.
+    private static func value<T: RawRepresentable>(
+        _ type: T.Type,
+        _ row: Row,
+        _ table: String,
+        _ column: String
+    ) throws -> T where T.RawValue == String {
+        let raw: String = row[column] ?? ""
+        guard let value = T(rawValue: raw) else {
+            throw LedgerCorruption(table: table, column: column, value: raw)
+        }
+        return value
+    }
+
+    private static func request(_ row: Row) throws -> RequestRecord {
         RequestRecord(
             id: row["id"],
             contentHash: row["content_hash"],
             kind: row["kind"],
             spoolFile: row["spool_file"],
-            status: RequestStatus(rawValue: row["status"]) ?? .active,
+            status: try value(RequestStatus.self, row, "requests", "status"),
             outcome: row["outcome"],
             reason: row["reason"],
             message: row["message"],
@@ -540,12 +679,12 @@ public final class StateStore: Sendable {
         )
     }
 
-    private static func line(_ row: Row) -> LineRecord {
+    private static func line(_ row: Row) throws -> LineRecord {
         var record = LineRecord(
             ref: LineRef(requestID: row["request_id"], line: row["line"], store: row["store"]),
             sku: row["sku"],
-            kind: LineKind(rawValue: row["kind"]) ?? .adjust,
-            state: LineState(rawValue: row["state"]) ?? .pending,
+            kind: try value(LineKind.self, row, "lines", "kind"),
+            state: try value(LineState.self, row, "lines", "state"),
             reason: row["reason"],
             inventoryItem: row["inventory_item"],
             location: row["location"],

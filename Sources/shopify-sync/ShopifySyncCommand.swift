@@ -113,11 +113,23 @@ extension ShopifySyncCommand {
         )
         @OptionGroup var options: ConfigOptions
         @Flag(help: "Requeue every file in failed/.") var all = false
+        @Flag(
+            help: """
+                Send calls whose outcome is unknown again under a new key even past their idempotency window \
+                (only after drift showed they were not applied).
+                """
+        )
+        var resendUnknown = false
         @Argument(help: "File names in failed/.") var names: [String] = []
 
         func run() async throws {
             try await runCommand { () throws(CommandFailure) in
-                try options.commands().requeue(names: names, all: all, output: printLine)
+                try options.commands().requeue(
+                    names: names,
+                    all: all,
+                    resendUnknown: resendUnknown,
+                    output: printLine
+                )
             }
         }
     }

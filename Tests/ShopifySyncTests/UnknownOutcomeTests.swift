@@ -1,0 +1,171 @@
+import Foundation
+import ShopifySimulator
+import Testing
+
+@testable import ShopifySync
+
+/// No resend without the original key: calls whose answer never came, Shopify's error codes through the
+/// simulator, and a retry clock that only counts an active outage.
+@Suite(.timeLimit(.minutes(3)))
+struct UnknownOutcomeTests {
+    typealias W = EngineWorld
+    static let capBlk = "gid://shopify/InventoryItem/1009"
+
+    /// The idempotency keys of every adjust call the simulator received, in order.
+    static func adjustKeys(_ world: EngineWorld) async -> [String] {
+        await world.calls("inventoryAdjustQuantities").compactMap(\.idempotencyKey)
+    }
+
+    /// Drops a +3 receipt for CAP-BLK whose first call is applied and then loses its answer, with every call
+    /// after it failing with 502 until the daemon gives up; returns the report.
+    static func loseAnAppliedCall(_ world: EngineWorld, name: String = "lost.json") async throws -> RequestReport {
+        await world.simulator.state.updateFaults {
+            $0.breakAfterApplyNext = 1
+            $0.failStatus = 502
+            $0.retryAfterSeconds = 0
+        }
+        try world.drop(name, movement("lost-1", "receipt", [("CAP-BLK", "WH1", 3)]))
+        // The first call is applied and its answer lost; from then on Shopify answers 502.
+        let deadline = ContinuousClock.now + .seconds(20)
+        while await world.calls("inventoryAdjustQuantities").isEmpty && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        await world.simulator.state.updateFaults { $0.failRate = 1 }
+        try await world.waitFinished([name], timeout: .seconds(60))
+        let (folder, report) = try world.report(name)
+        #expect(folder == "failed")
+        return report
+    }
+
+    @Test("an applied call whose answer was lost gives up as outcome_unknown; requeue resends its key: applied once")
+    func requeueWithinTheWindow() async throws {
+        try await withEngine(extraConfig: "max_retry_hours = 0.001") { world in
+            let report = try await Self.loseAnAppliedCall(world)
+            let line = report.lines?.first
+            #expect(line?.errorCode == "outcome_unknown")
+            #expect(line?.error?.contains("ss1-") == true, "the report does not name the key: \(line?.error ?? "")")
+            #expect(line?.error?.contains("first sent") == true)
+            #expect(await world.onHand("main", Self.capBlk, W.main1) == 13)
+            let keys = await Self.adjustKeys(world)
+            #expect(Set(keys).count == 1, "a retry went out under another key: \(keys)")
+
+            await world.simulator.state.updateFaults { $0.failRate = 0 }
+            try world.spool.requeue("lost.json")
+            try await Task.sleep(for: .milliseconds(300))
+            try await world.waitFinished(["lost.json"], timeout: .seconds(30))
+            #expect(try world.report("lost.json").folder == "done")
+            #expect(await world.onHand("main", Self.capBlk, W.main1) == 13, "the requeue applied the receipt twice")
+            let after = await Self.adjustKeys(world)
+            #expect(Set(after) == Set(keys), "the requeue sent a new key: \(after)")
+            #expect(await world.calls("inventoryAdjustQuantities").last?.outcome == .replayed)
+        }
+    }
+
+    @Test("past the idempotency window nothing is resent (outcome_unknown_expired), by requeue or by a WMS re-drop")
+    func requeuePastTheWindow() async throws {
+        // The window is 7.2 s; giving up takes 3.6 s of outage.
+        try await withEngine(extraConfig: "max_retry_hours = 0.001\nidempotency_window_hours = 0.002") { world in
+            _ = try await Self.loseAnAppliedCall(world)
+            await world.simulator.state.updateFaults { $0.failRate = 0 }
+            try await Task.sleep(for: .seconds(8))
+            let calls = await world.calls().count
+
+            try world.spool.requeue("lost.json")
+            try await Task.sleep(for: .milliseconds(300))
+            try await world.waitFinished(["lost.json"], timeout: .seconds(30))
+            let (folder, report) = try world.report("lost.json")
+            #expect(folder == "failed")
+            #expect(report.lines?.first?.errorCode == "outcome_unknown_expired")
+            #expect(report.lines?.first?.error?.contains("drift") == true)
+
+            // The WMS drops the same movement again: the same rule.
+            try world.drop("again.json", movement("lost-1", "receipt", [("CAP-BLK", "WH1", 3)]))
+            try await world.waitFinished(["again.json"], timeout: .seconds(30))
+            #expect(try world.report("again.json").report.lines?.first?.errorCode == "outcome_unknown_expired")
+            #expect(await world.calls().count == calls, "something was sent past the window")
+            #expect(await world.onHand("main", Self.capBlk, W.main1) == 13)
+        }
+    }
+
+    @Test("requeue --resend-unknown past the window sends again under a new key")
+    func resendUnknownPastTheWindow() async throws {
+        try await withEngine(extraConfig: "max_retry_hours = 0.001\nidempotency_window_hours = 0.002") { world in
+            // This time Shopify never applied it: every call fails before anything is applied.
+            await world.simulator.state.updateFaults {
+                $0.failRate = 1
+                $0.failStatus = 502
+                $0.retryAfterSeconds = 0
+            }
+            try world.drop("down.json", movement("down-1", "receipt", [("CAP-BLK", "WH1", 3)]))
+            try await world.waitFinished(["down.json"], timeout: .seconds(60))
+            let unknown = try world.report("down.json").report.lines?.first
+            // Depending on the backoff's jitter the give-up may already fall past the short window.
+            #expect(["outcome_unknown", "outcome_unknown_expired"].contains(unknown?.errorCode ?? ""))
+            let heldKey = try #require(unknown?.error?.firstMatch(of: /ss1-[0-9a-f]{32}/)).output
+            await world.simulator.state.updateFaults { $0.failRate = 0 }
+            try await Task.sleep(for: .seconds(8))
+            let commands = OperatorCommands(
+                configPath: world.configPath,
+                environment: [:],
+                logger: world.runtime.logger
+            )
+            var output: [String] = []
+            try commands.requeue(names: ["down.json"], all: false, resendUnknown: true) { output.append($0) }
+            try await Task.sleep(for: .milliseconds(300))
+            try await world.waitFinished(["down.json"], timeout: .seconds(30))
+            #expect(try world.report("down.json").folder == "done")
+            #expect(await world.onHand("main", Self.capBlk, W.main1) == 13)
+            // The 502s were refused before Shopify read the key; the one applied call carries a new key.
+            let applied = await world.calls("inventoryAdjustQuantities").filter { $0.outcome == .applied }
+            #expect(applied.count == 1)
+            #expect(applied.first?.idempotencyKey != nil && applied.first?.idempotencyKey != String(heldKey))
+        }
+    }
+
+    @Test(
+        "Shopify's error codes through the simulator: retried with the key, reopened under a new one, or failed",
+        arguments: [
+            ("IDEMPOTENCY_CONCURRENT_REQUEST", "done", 13, 1),
+            ("SERVICE_UNAVAILABLE", "done", 13, 1),
+            ("IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED", "done", 13, 2),
+            ("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", "failed", 10, 1),
+            ("INVALID_REASON", "failed", 10, 1),
+        ]
+    )
+    func errorCodes(code: String, folder: String, level: Int, distinctKeys: Int) async throws {
+        try await withEngine { world in
+            await world.simulator.state.updateFaults { $0.userErrorNext = [code] }
+            try world.drop("coded.json", movement("coded-1", "receipt", [("CAP-BLK", "WH1", 3)]))
+            try await world.waitFinished(["coded.json"], timeout: .seconds(30))
+            let (actualFolder, report) = try world.report("coded.json")
+            #expect(actualFolder == folder, "\(code): \(report.lines?.first?.errorCode ?? "")")
+            #expect(await world.onHand("main", Self.capBlk, W.main1) == level)
+            #expect(Set(await Self.adjustKeys(world)).count == distinctKeys)
+            if code == "IDEMPOTENCY_KEY_PARAMETER_MISMATCH" {
+                #expect(report.lines?.first?.errorCode == "outcome_unknown")
+            } else if folder == "failed" {
+                #expect(report.lines?.first?.errorCode == code)
+            }
+        }
+    }
+
+    @Test("a long pause followed by one unavailable answer does not give up")
+    func pauseDoesNotCount() async throws {
+        try await withEngine(extraConfig: "max_retry_hours = 0.001") { world in
+            // The first mutation Shopify executes after the pause answers SERVICE_UNAVAILABLE (the 401s come
+            // before execution, so they do not use it up).
+            await world.simulator.state.updateFaults {
+                $0.unauthorized = ["main"]
+                $0.userErrorNext = ["SERVICE_UNAVAILABLE"]
+            }
+            try world.drop("paused.json", movement("paused-1", "receipt", [("CAP-BLK", "WH1", 3)]))
+            // Paused well past the 3.6 s of max_retry_hours.
+            try await Task.sleep(for: .seconds(5))
+            await world.simulator.state.updateFaults { $0.unauthorized = [] }
+            try await world.waitFinished(["paused.json"], timeout: .seconds(60))
+            #expect(try world.report("paused.json").folder == "done")
+            #expect(await world.onHand("main", Self.capBlk, W.main1) == 13)
+            #expect(Set(await Self.adjustKeys(world)).count == 1)
+        }
+    }
+}
