@@ -40,7 +40,7 @@ install-systemd:
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(UNITDIR) $(DESTDIR)$(TMPFILESDIR) $(DESTDIR)$(SYSUSERSDIR) \
 		$(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(SYSCONFDIR)/shopify-sync
 	for unit in $(SYSTEMD_UNITS); do \
-		sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@DOCDIR@|$(DOCDIR)|g' $(SYSTEMD_SRCDIR)/$$unit >$(DESTDIR)$(UNITDIR)/$$unit.tmp && \
+		sed -e '/^#/!s|@BINDIR@|$(BINDIR)|g' -e '/^#/!s|@DOCDIR@|$(DOCDIR)|g' $(SYSTEMD_SRCDIR)/$$unit >$(DESTDIR)$(UNITDIR)/$$unit.tmp && \
 		chmod 0644 $(DESTDIR)$(UNITDIR)/$$unit.tmp && \
 		mv -f $(DESTDIR)$(UNITDIR)/$$unit.tmp $(DESTDIR)$(UNITDIR)/$$unit || exit 1; \
 	done

@@ -2,26 +2,29 @@
 # fail). Each check is a function that returns 0, or calls `fail "why"` and returns 1. They run in the order
 # of `checks` below and build on each other (the unit is started by the first).
 
-# systemctl start returns only after READY=1 (Type=notify), and the daemon's STATUS= line shows.
+# contains GREP-ARGS...: whether stdin matches. Reads all of it: `grep -q` stops at the first match, and under
+# pipefail the writer's SIGPIPE would turn a match into a failure.
+contains() { grep "$@" >/dev/null; }
+
+# systemctl start returns only after READY=1 (Type=notify), and the daemon's STATUS= line shows. The daemon
+# sends READY=1 after its first scan, so a file waiting in pending/ before the start has been claimed by the
+# time `systemctl start` returns; with READY=1 sent too early (or Type=simple) it would still be there.
 check_start_ready() {
-    ns systemctl start shopify-sync || fail "systemctl start shopify-sync failed: $(ns systemctl status --no-pager shopify-sync | tail -5)" || return 1
+    drop live-early.json "$(movement live-early TEE-RED-L WH1 2)" ||
+        fail "the WMS user could not drop a file before the start" || return 1
+    ns systemctl start shopify-sync ||
+        fail "systemctl start shopify-sync failed: $(ns systemctl status --no-pager shopify-sync | tail -5)" || return 1
+    if in_folder pending live-early.json; then
+        fail "systemctl start returned while live-early.json was still in pending/ (READY=1 before the first scan?)"
+        return 1
+    fi
     local active sub text
     active=$(unit_prop ActiveState) sub=$(unit_prop SubState) text=$(unit_prop StatusText)
     [ "$active/$sub" = active/running ] || fail "after start the unit is $active/$sub, not active/running" || return 1
     [ -n "$text" ] || fail "the unit has no status text (STATUS= was not sent or not accepted)" || return 1
-    ns systemctl status --no-pager shopify-sync | grep -qF "Status: \"$text\"" ||
+    ns systemctl status --no-pager shopify-sync | contains -F "Status: \"$text\"" ||
         fail "systemctl status does not show the STATUS= line \"$text\"" || return 1
-    # The daemon's "ready" entry (sent with READY=1) comes before systemd's "Started" entry.
-    local order
-    order=$(ns journalctl --sync; ns journalctl -b --no-pager -o json \
-        _SYSTEMD_UNIT=shopify-sync.service MESSAGE_ID=148164b5098c4591a8ddd8fb1690da29 + \
-        UNIT=shopify-sync.service MESSAGE_ID=39f53479d3a045ac8e11786248231fbf |
-        python3 -c '
-import json, sys
-kinds = ["ready" if json.loads(l)["MESSAGE_ID"].startswith("148164b5") else "started" for l in sys.stdin]
-print(" ".join(kinds))')
-    [ "$order" = "ready started" ] ||
-        fail "expected the daemon's ready entry, then systemd's Started entry; the journal has: ${order:-neither}" || return 1
+    wait_for 20 in_folder done live-early.json.result || fail "live-early.json did not reach done/" || return 1
 }
 
 # A WMS account, added to the shopify-sync group as the README says, drops a movement through tmp/; it ends
@@ -49,7 +52,7 @@ check_bad_file_failed() {
         fail "the WMS user could not drop the bad file" || return 1
     wait_for 20 in_folder failed live-bad-1.json.error ||
         fail "live-bad-1.json has no .error report in failed/ after 20 s" || return 1
-    as_wms "cat $spool/failed/live-bad-1.json.error" | grep -q . ||
+    as_wms "cat $spool/failed/live-bad-1.json.error" | contains . ||
         fail "the WMS user cannot read failed/live-bad-1.json.error" || return 1
 }
 
@@ -63,15 +66,15 @@ print(" ".join(sorted({str(json.loads(l).get("SYNC_OUTCOME", "-")) for l in sys.
     *" applied "*) ;;
     *) fail "journalctl -u shopify-sync SHOPIFY_SKU=TEE-RED-S has no applied entry (outcomes: ${outcomes:-none})" || return 1 ;;
     esac
-    journal -o json WMS_MOVEMENT_ID=live-mv-1 SYNC_OUTCOME=applied | grep -q . ||
+    journal -o json WMS_MOVEMENT_ID=live-mv-1 SYNC_OUTCOME=applied | contains . ||
         fail "no applied entry matches WMS_MOVEMENT_ID=live-mv-1" || return 1
 }
 
 # journalctl -x adds the catalog's text (installed and indexed by journalctl --update-catalog).
 check_journal_catalog() {
-    journal -x MESSAGE_ID=148164b5098c4591a8ddd8fb1690da29 | grep -q "shopify-sync started and is ready" ||
+    journal -x MESSAGE_ID=148164b5098c4591a8ddd8fb1690da29 | contains "shopify-sync started and is ready" ||
         fail "journalctl -x does not show the catalog text for the ready entry" || return 1
-    ns journalctl --list-catalog | grep -q "shopify-sync" ||
+    ns journalctl --list-catalog | grep "shopify-sync" >/dev/null ||
         fail "journalctl --list-catalog has no shopify-sync entries" || return 1
 }
 
@@ -109,9 +112,9 @@ check_reload_catalog() {
     local since before after
     since=$(ns date '+%Y-%m-%d %H:%M:%S')
     ns systemctl reload shopify-sync || fail "systemctl reload failed" || return 1
-    wait_for 10 sh -c "nsenter -t $pid1 -a journalctl -u shopify-sync --since '$since' MESSAGE_ID=f14aa15d5f44421e95d9199a2f953edc | grep -q reload" ||
+    wait_for 10 sh -c "nsenter -t $pid1 -a journalctl -u shopify-sync --since '$since' MESSAGE_ID=f14aa15d5f44421e95d9199a2f953edc | grep reload >/dev/null" ||
         fail "no 'reloaded' entry (MESSAGE_ID=f14aa15d...) after systemctl reload" || return 1
-    journal --since "$since" -o cat UNIT=shopify-sync.service | grep -q "Reloaded" ||
+    journal --since "$since" -o cat UNIT=shopify-sync.service | contains "Reloaded" ||
         fail "systemd did not log Reloaded shopify-sync.service" || return 1
     [ "$(unit_prop ActiveState)" = active ] || fail "the unit is $(unit_prop ActiveState) after reload" || return 1
     before=$(level main MUG-01 gid://shopify/Location/1)
@@ -130,7 +133,7 @@ check_token_credential() {
     env=$(ns cat "/proc/$(unit_prop MainPID)/environ" | tr '\0' '\n' | sed -n 's/^CREDENTIALS_DIRECTORY=//p')
     [ "$env" = /run/credentials/shopify-sync.service ] ||
         fail "the daemon's CREDENTIALS_DIRECTORY is '${env}'" || return 1
-    if ns journalctl --no-pager -o verbose | grep -qF "$token_main"; then
+    if ns journalctl --no-pager -o verbose | contains -F "$token_main"; then
         fail "the token appears in journalctl -o verbose"
         return 1
     fi
@@ -159,14 +162,14 @@ check_no_denied_syscalls() {
 # cannot read the state (exit 74), never a false "ok".
 check_operator_commands() {
     ns shopify-sync check >/dev/null || fail "shopify-sync check (as root) failed" || return 1
-    ns shopify-sync status | grep -q "main" || fail "shopify-sync status (as root) does not list store main" || return 1
+    ns shopify-sync status | contains "main" || fail "shopify-sync status (as root) does not list store main" || return 1
     ns shopify-sync status --json | python3 -c 'import json,sys; s=json.load(sys.stdin); assert s["stores"]["main"]["state"]' ||
         fail "shopify-sync status --json (as root) is not the contract's JSON" || return 1
     local out code
     out=$(as_wms "shopify-sync status 2>&1")
     code=$?
     [ "$code" -eq 74 ] || fail "shopify-sync status as the WMS user exits $code, expected 74; said: $out" || return 1
-    printf '%s' "$out" | grep -qi "state" || fail "status as the WMS user does not say it cannot read the state: $out" || return 1
+    printf '%s' "$out" | contains -i "state" || fail "status as the WMS user does not say it cannot read the state: $out" || return 1
 }
 
 # systemctl stop while a Shopify call is in flight: the call finishes (applied), the unit stops cleanly
@@ -214,7 +217,7 @@ check_watchdog_restart() {
         fail "the stopped daemon was not restarted within 120 s (ActiveState $(unit_prop ActiveState), MainPID $(unit_prop MainPID))" || return 1
     took=$(($(date +%s) - t0))
     newpid=$(unit_prop MainPID)
-    journal -o cat UNIT=shopify-sync.service | grep -q "Watchdog timeout" ||
+    journal -o cat UNIT=shopify-sync.service | contains "Watchdog timeout" ||
         fail "systemd did not log a watchdog timeout" || return 1
     wait_for 30 in_folder done live-mv-wd.json.result || fail "live-mv-wd.json did not reach done/ after the restart" || return 1
     after=$(level main TEE-BLU-M gid://shopify/Location/1)
@@ -224,7 +227,52 @@ check_watchdog_restart() {
     [ "$took" -le 50 ] || fail "restarted only $took s after SIGSTOP (the abort was not prompt)" || return 1
 }
 
+# make install's unit: settings substituted, comments untouched, Documentation= names installed files.
+check_installed_unit() {
+    local unit=/usr/local/lib/systemd/system/shopify-sync.service doc
+    ns grep -q '^ExecStart=/usr/local/bin/shopify-sync daemon$' "$unit" ||
+        fail "the installed unit's ExecStart= is not /usr/local/bin/shopify-sync daemon" || return 1
+    ns grep -q '^# Installed by .*@BINDIR@' "$unit" ||
+        fail "make install rewrote the unit's comment naming @BINDIR@" || return 1
+    for doc in $(unit_prop Documentation); do
+        case "$doc" in
+        file://*) ns test -f "${doc#file://}" || fail "Documentation= names $doc, which is not installed" || return 1 ;;
+        man:*) # man:NAME(S) -> /usr/local/share/man/manS/NAME.S
+            local page=${doc#man:} section
+            section=${page##*(} section=${section%)} page=${page%(*}
+            ns test -f "/usr/local/share/man/man$section/$page.$section" ||
+                fail "Documentation= names $doc, which is not installed" || return 1 ;;
+        esac
+    done
+}
+
+# Without the LoadCredential= line for an enabled store (au), the daemon refuses to start with exit 78
+# naming the store and the line, and systemd does not restart it (RestartPreventExitStatus=78).
+check_missing_credential() {
+    local dropin=/etc/systemd/system/shopify-sync.service.d/au-token.conf result
+    ns systemctl stop shopify-sync
+    ns mv "$dropin" "$dropin.off" && ns systemctl daemon-reload
+    ns systemctl start shopify-sync 2>/dev/null && fail "the unit started without au's credential" || true
+    if [ -z "$why" ]; then
+        sleep 7 # longer than RestartSec=5
+        result="$(unit_prop ExecMainStatus)/$(unit_prop NRestarts)/$(unit_prop ActiveState)"
+        [ "$result" = 78/0/failed ] ||
+            fail "expected exit 78, no restart, failed; got status/restarts/state $result" ||
+            true
+    fi
+    if [ -z "$why" ]; then
+        journal -o cat -n 20 | contains "store au is enabled but its token credential au.token.*LoadCredential=au.token:" ||
+            fail "the journal does not name store au and the LoadCredential= line" || true
+    fi
+    ns mv "$dropin.off" "$dropin"
+    ns systemctl daemon-reload
+    ns systemctl reset-failed shopify-sync
+    ns systemctl start shopify-sync || fail "${why:+$why; }the unit did not start again with the credential back"
+    [ -z "$why" ]
+}
+
 checks=(
+    "install: the unit as make install wrote it:check_installed_unit"
     "start: active only after READY=1, STATUS= shown:check_start_ready"
     "wms: a movement from the WMS group reaches done/ and Shopify:check_wms_movement"
     "wms: a bad file lands in failed/ with a readable report:check_bad_file_failed"
@@ -237,5 +285,6 @@ checks=(
     "operator: status and check inside; the WMS user is told:check_operator_commands"
     "stop: a call in flight finishes, clean stop:check_stop_in_flight"
     "watchdog: SIGSTOP -> killed, restarted, applied once:check_watchdog_restart"
+    "credentials: a missing one refuses the start (78), no restart loop:check_missing_credential"
     "journal: entries fill the fields their catalog text names:check_catalog_fields"
 )

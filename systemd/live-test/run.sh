@@ -8,8 +8,8 @@
 # Usage: systemd/live-test/run.sh [--no-build] [--keep]
 #   --no-build  install the debug binaries as they are (default: `make install CONFIGURATION=debug` runs
 #               make test's debug build first, a no-op when nothing changed)
-#   --keep      leave the namespace running at the end and print how to enter it (for debugging; stop it
-#               with `kill <pid>` of the printed unshare process)
+#   --keep      leave the namespace running at the end and print how to enter it and how to remove it
+#               (for debugging)
 #
 # Exit status: 0 all checks passed (or skipped: not root, no unshare, no cgroup v2 hierarchy; it says so),
 # 1 a check failed, 2 the namespace could not be set up.
@@ -80,7 +80,8 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM
     if [ "$keep" = yes ] && [ -n "$pid1" ]; then
-        say "kept: enter with: nsenter -t $pid1 -a bash; stop with: kill $unshare_pid; then rmdir $cgroup"
+        say "kept: enter with: nsenter -t $pid1 -a bash; stop with: kill -KILL $pid1; then" \
+            "find $cgroup -depth -type d -exec rmdir {} +; rm -rf $work"
         return
     fi
     if [ -n "$pid1" ] && kill -0 "$pid1" 2>/dev/null; then
