@@ -62,8 +62,12 @@ public struct RequestReport: Codable, Sendable, Hashable {
     }
 
     public static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true))
+        date.formatted(timestampStyle)
     }
+
+    /// The format of every timestamp in reports and `status` (RFC 3339 in UTC, `Z`); it also parses them back.
+    static let timestampStyle = Date.ISO8601FormatStyle.iso8601.year().month().day().dateSeparator(.dash)
+        .time(includingFractionalSeconds: true).timeZone(separator: .omitted)
 
     /// A report's line from a ledger line.
     static func line(_ record: LineRecord) -> Line {
