@@ -55,6 +55,9 @@ public enum Daemon {
         if notifier.watchdogInterval != nil {
             services.append(.init(service: WatchdogService(notifier: notifier, health: health, logger: logger)))
         }
+        if let metrics = config.metrics {
+            services.append(.init(service: MetricsServer.service(metrics, runtime: runtime, logger: logger)))
+        }
         var configuration = ServiceGroupConfiguration(
             services: services,
             gracefulShutdownSignals: [.sigterm, .sigint],

@@ -11,11 +11,14 @@ enum StoreClients {
         for store in config.stores.values {
             do {
                 let token = try readToken(store)
-                clients[store.name] = ShopifyClient(
-                    endpoint: store.endpoint,
-                    apiVersion: store.apiVersion,
-                    accessToken: token,
-                    transport: CurlTransport(label: store.name)
+                clients[store.name] = MeteredInventoryAPI(
+                    store: store.name,
+                    base: ShopifyClient(
+                        endpoint: store.endpoint,
+                        apiVersion: store.apiVersion,
+                        accessToken: token,
+                        transport: CurlTransport(label: store.name)
+                    )
                 )
             } catch {
                 clients[store.name] = UnavailableStore(reason: error.description)

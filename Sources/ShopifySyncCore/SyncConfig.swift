@@ -70,6 +70,8 @@ public struct SyncConfig: Sendable, Hashable {
     public var rescanIntervalSeconds: Double
     /// Stores by name.
     public var stores: [String: StoreConfig]
+    /// Where Prometheus metrics are served; nil: not served.
+    public var metrics: MetricsConfig?
 
     public init(
         path: String,
@@ -137,7 +139,7 @@ public struct SyncConfig: Sendable, Hashable {
             allowed: [
                 "spool_dir", "state_dir", "catalog", "done_retention_days", "max_retry_hours", "max_file_size",
                 "idempotency_window_hours",
-                "mass_zero_percent", "rescan_interval_seconds", "stores",
+                "mass_zero_percent", "rescan_interval_seconds", "stores", "metrics",
             ]
         )
         func resolve(_ value: String) -> String {
@@ -164,6 +166,7 @@ public struct SyncConfig: Sendable, Hashable {
         if let value = reader.number(table, "rescan_interval_seconds", section: nil, range: 0.05...3600) {
             config.rescanIntervalSeconds = value
         }
+        config.metrics = reader.metrics(table)
         if let stores = reader.table(table, "stores", section: nil) {
             for name in stores.keys.sorted() {
                 guard let storeTable = reader.table(stores, name, section: "stores") else { continue }

@@ -26,6 +26,7 @@ struct ExampleConfigTests {
         #expect(config.maxFileSize == defaults.maxFileSize)
         #expect(config.massZeroPercent == defaults.massZeroPercent)
         #expect(config.rescanIntervalSeconds == defaults.rescanIntervalSeconds)
+        #expect(config.metrics == MetricsConfig(host: "127.0.0.1", port: 9464), "metrics on loopback")
         #expect(!config.stores.isEmpty)
         for store in config.stores.values {
             #expect(store.endpoint == "https://\(store.shop)", "\(store.name) must not point at the simulator")
