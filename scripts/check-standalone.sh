@@ -19,7 +19,7 @@ cd "$tmp/repo"
 echo "standalone: a clone of $(git rev-parse --short HEAD) in $tmp/repo"
 
 # The patterns are split so that this script does not match itself.
-outside='\.\./'"shared|/work/"'|/opt/'"swift-packages"
+outside='\.\./'"shared|/wo"'rk/|/opt/'"swift-packages"
 if git grep -n -I -E "$outside" -- . ':(exclude)vendor/shopify/*.graphql'; then
     echo "standalone: the files above refer to a path outside the repository" >&2
     exit 1

@@ -3,7 +3,7 @@
 # into it with `make install DESTDIR=...` as an operator would, and checks the installed unit for real
 # (readiness, the WMS group's spool access, the journal and its catalog, reload, stop, the watchdog, the
 # credentials, the sandbox score, the operator commands). Used by `make test-systemd` (and `make test` when
-# root). How the namespace is made: ../../../shared/notes/real-systemd.md, and the comments below.
+# root). How the namespace is made: the comments below and in namespace-init.sh.
 #
 # Usage: systemd/live-test/run.sh [--no-build] [--keep]
 #   --no-build  install the debug binaries as they are (default: `make install CONFIGURATION=debug` runs
