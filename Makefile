@@ -11,7 +11,8 @@
 
 SWIFT ?= swift
 STRICT := -Xswiftc -warnings-as-errors
-DEBIAN_PACKAGES := libsystemd-dev libcurl4-openssl-dev pkg-config
+# Build: the C libraries' headers (GRDB links the system SQLite). Test: groff and man render the manual pages.
+DEBIAN_PACKAGES := libsystemd-dev libcurl4-openssl-dev libsqlite3-dev pkg-config groff-base man-db
 UNIT_SUITES := ShopifySyncCoreTests|SyncStateTests|SpoolTests|SystemdTests
 HTTP_SUITES := ShopifyAPITests|ShopifySimulatorTests
 HEAVY_SUITES := DrainTests|CrashTests
@@ -68,6 +69,7 @@ test: deps
 	$(MAKE) --no-print-directory check-unit
 	$(MAKE) --no-print-directory check-man
 	$(MAKE) --no-print-directory check-install
+	scripts/check-dependencies.sh
 	@# In groups: the machine has two cores, and the file-heavy tests (the spool's inotify overflow, the
 	@# volume and crash tests) would starve the timing-sensitive HTTP ones if all ran at once.
 	$(SWIFT) test --skip-build --filter "$(UNIT_SUITES)"
