@@ -205,10 +205,10 @@ check_watchdog_restart() {
     watchdog=$(unit_prop WatchdogUSec)
     before=$(level main TEE-BLU-M gid://shopify/Location/1)
     pid=$(unit_prop MainPID)
-    curl -fsS -X POST -d '{"latencyMs": 1500}' "$sim/__sim/faults" >/dev/null
+    curl -fsS -X POST -d '{"latencyMs": 3000}' "$sim/__sim/faults" >/dev/null
     drop live-mv-wd.json "$(movement live-mv-wd TEE-BLU-M WH1 4)"
     wait_for 10 in_folder processing live-mv-wd.json || fail "live-mv-wd.json was not claimed" || return 1
-    sleep 0.5
+    sleep 1 # its call is on the wire: the simulator applies it while the daemon is stopped
     t0=$(date +%s)
     ns kill -STOP "$pid"
     curl -fsS -X POST -d '{"latencyMs": 0}' "$sim/__sim/faults" >/dev/null
@@ -222,6 +222,19 @@ check_watchdog_restart() {
     wait_for 30 in_folder done live-mv-wd.json.result || fail "live-mv-wd.json did not reach done/ after the restart" || return 1
     after=$(level main TEE-BLU-M gid://shopify/Location/1)
     [ "$after" -eq $((before + 4)) ] || fail "TEE-BLU-M went from $before to $after, expected $((before + 4)) exactly once" || return 1
+    # The call's idempotency key: applied once (while the daemon was stopped), then replayed after the restart.
+    local outcomes
+    outcomes=$(curl -fsS "$sim/__sim/calls" | python3 -c '
+import json, sys
+calls = [c for c in json.load(sys.stdin) if c.get("shop") == "main" and "1005" in json.dumps(c.get("variables"))
+         and c.get("idempotencyKey")]
+key = calls[-1]["idempotencyKey"] if calls else None
+print(" ".join(c["outcome"] for c in calls if c["idempotencyKey"] == key))')
+    case "$outcomes" in
+    applied) say "     (its call had not reached Shopify before SIGSTOP: applied once after the restart)" ;;
+    "applied replayed" | "applied replayed replayed") say "     (its call was applied while stopped, replayed after the restart: $outcomes)" ;;
+    *) fail "the calls for TEE-BLU-M's key were: ${outcomes:-none}, expected one applied (and replays)" || return 1 ;;
+    esac
     say "     (WatchdogUSec=$watchdog: killed and running again as PID $newpid $took s after SIGSTOP)"
     # systemd aborts after WatchdogSec and kills after TimeoutAbortSec: it must not wait for TimeoutStopSec.
     [ "$took" -le 50 ] || fail "restarted only $took s after SIGSTOP (the abort was not prompt)" || return 1

@@ -80,7 +80,7 @@ cleanup() {
     local status=$?
     trap - EXIT INT TERM
     if [ "$keep" = yes ] && [ -n "$pid1" ]; then
-        say "kept: enter with: nsenter -t $pid1 -a bash; stop with: kill -KILL $pid1; then" \
+        say "kept: enter with: nsenter -t $pid1 -a bash; stop with: kill -KILL $pid1 $simulator; then" \
             "find $cgroup -depth -type d -exec rmdir {} +; rm -rf $work"
         return
     fi
