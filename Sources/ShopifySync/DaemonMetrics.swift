@@ -22,7 +22,8 @@ public enum DaemonMetrics {
     static let callDuration = "shopify_sync_shopify_call_duration_seconds"
     /// The points in the store's query-cost bucket, as Shopify last reported (`throttleStatus`).
     static let costAvailable = "shopify_sync_shopify_cost_available_points"
-    /// Answers that made the daemon wait for the store's bucket (THROTTLED, HTTP 429), by `store`.
+    /// Waits for the store's cost bucket by `store` and `cause`: `throttled` (Shopify answered THROTTLED or
+    /// HTTP 429) or `budget` (the daemon held a call its model of the bucket could not pay for yet).
     static let throttleWaits = "shopify_sync_shopify_throttle_waits_total"
     /// 1 for the `state` (ok, paused, backoff, disabled) each `store` is in, 0 for the others.
     static let storeState = "shopify_sync_store_state"
@@ -78,6 +79,11 @@ public enum DaemonMetrics {
                 Gauge(label: lastSuccess, dimensions: [("store", name)]).record(date.timeIntervalSince1970)
             }
         }
+    }
+
+    /// Counts one wait for the bucket before a call (``throttleWaits``, cause `budget`).
+    static func recordBudgetWait(store: String) {
+        Counter(label: throttleWaits, dimensions: [("store", store), ("cause", "budget")]).increment()
     }
 
     /// The registry's metrics in Prometheus's text format.

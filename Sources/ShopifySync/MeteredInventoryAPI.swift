@@ -58,7 +58,8 @@ struct MeteredInventoryAPI: InventoryAPI {
             label = error.code.description
             reported = error.cost
             if error.code == .throttled {
-                Counter(label: DaemonMetrics.throttleWaits, dimensions: [("store", store)]).increment()
+                Counter(label: DaemonMetrics.throttleWaits, dimensions: [("store", store), ("cause", "throttled")])
+                    .increment()
             }
         }
         Counter(

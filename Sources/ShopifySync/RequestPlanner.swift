@@ -100,8 +100,8 @@ struct RequestPlanner: Sendable {
         }
         var plan = Plan(lines: lines)
         guard bulk.scope == .all else { return plan }
-        let stores =
-            bulk.store.map { [$0] } ?? mapper.config.storeNames.filter { mapper.config.stores[$0]?.enabled == true }
+        // Every configured store, enabled or not: a disabled store's lines wait for it, guarded the same way.
+        let stores = bulk.store.map { [$0] } ?? mapper.config.storeNames
         let named = Set(bulk.items.map(\.sku))
         for store in stores {
             let mapped = mapper.catalog.syncedEntries(store: store)

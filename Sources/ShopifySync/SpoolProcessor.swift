@@ -14,8 +14,21 @@ import Systemd
 /// leaves each file in exactly one folder and its work recorded once.
 final class SpoolProcessor: Sendable {
     let runtime: SyncRuntime
-    /// Claimed files whose reading failed for a reason of the system, not of the file (EMFILE, EIO): retried.
-    private let retry = Mutex<Set<String>>([])
+    /// Work that failed for a reason of this machine, not of the file (ENOSPC, EIO, EMFILE, a full ledger):
+    /// kept where it is and retried with backoff by the running daemon. Nothing goes to failed/ for it.
+    private struct LocalFailures {
+        /// Files in processing/ to read and record again.
+        var files: Set<String> = []
+        /// Requests recorded as finished whose files could not be moved on yet.
+        var unmoved: Set<String> = []
+        /// Failed attempts in the current episode; the first is logged.
+        var failures = 0
+        var notBefore: ContinuousClock.Instant?
+        var delay: Duration = .milliseconds(250)
+
+        var isEmpty: Bool { files.isEmpty && unmoved.isEmpty }
+    }
+    private let local = Mutex(LocalFailures())
     private var logger: Logger { runtime.logger }
     private var spool: Spool { runtime.spool }
     private var state: StateStore { runtime.state }
@@ -62,10 +75,6 @@ final class SpoolProcessor: Sendable {
 
     /// Claims and ingests pending files: all of them in mtime order, or just `names` when given.
     func scan(names: [String]? = nil) throws {
-        for name in retry.withLock({ names in
-            defer { names = [] }
-            return names
-        }) { ingest(name) }
         let candidates = try names ?? spool.pendingNames()
         var claimed = false
         defer { if claimed { try? spool.sync(.pending, .processing) } }
@@ -106,8 +115,7 @@ final class SpoolProcessor: Sendable {
         } catch let error as SpoolError where error.code == .notFound {
             return nil
         } catch {
-            logger.error("cannot read \(name) (retried): \(error)", metadata: ["spool.file": "\(name)"])
-            _ = retry.withLock { $0.insert(name) }
+            noteLocalFailure(file: name, "cannot read \(name)", error)
             return nil
         }
         let decoded: RequestDecoder.Decoded
@@ -160,9 +168,10 @@ final class SpoolProcessor: Sendable {
                 idempotencyWindow: settings.config.idempotencyWindowHours * 3_600
             ) { lines }
         } catch {
-            fileLogger.error("cannot record \(name) in the state database: \(error); it stays in processing/")
+            noteLocalFailure(file: name, "cannot record \(name) in the state database", error)
             return
         }
+        recovered(file: name)
         switch registration {
         case .new:
             fileLogger.info(
@@ -266,8 +275,11 @@ final class SpoolProcessor: Sendable {
                 )
             )
             _ = try spool.finish([Spool.Finish(name: name, from: from, to: folder, report: report.encoded())])
+            recovered(file: name)
         } catch {
-            logger.error("cannot move \(name) to \(folder.rawValue)/: \(error)", metadata: ["spool.file": "\(name)"])
+            // From processing/, the file is read and judged again; a file still in pending/ is found by the rescan.
+            let retried = from == .processing ? name : nil
+            noteLocalFailure(file: retried, "cannot move \(name) to \(folder.rawValue)/", error)
         }
     }
 
@@ -311,8 +323,81 @@ final class SpoolProcessor: Sendable {
             logFinished(record, report: report, folder: folder)
         }
         for chunk in stride(from: 0, to: batch.count, by: 256) {
-            _ = try spool.finish(Array(batch[chunk..<min(chunk + 256, batch.count)]))
+            let end = min(chunk + 256, batch.count)
+            do {
+                _ = try spool.finish(Array(batch[chunk..<end]))
+                for (record, _) in items[chunk..<end] { recovered(unmoved: record.id) }
+            } catch {
+                // The outcomes are in the ledger: the files are moved on once the disk lets them.
+                for (record, _) in items[chunk..<end] {
+                    noteLocalFailure(unmoved: record.id, "cannot move \(record.spoolFile) out of processing/", error)
+                }
+            }
         }
+    }
+
+    // MARK: - Local failures
+
+    /// Keeps a file (or a finished request's file) for a retry with backoff; the first failure of an episode is
+    /// logged, with its cause, and the rest counted until everything goes on again.
+    private func noteLocalFailure(file: String? = nil, unmoved: String? = nil, _ what: String, _ error: any Error) {
+        let first = local.withLock { local in
+            if let file { local.files.insert(file) }
+            if let unmoved { local.unmoved.insert(unmoved) }
+            local.notBefore = .now + local.delay
+            local.delay = min(local.delay * 2, .seconds(5))
+            local.failures += 1
+            return local.failures == 1
+        }
+        guard first else { return }
+        logger.error(
+            "\(what): \(error); it stays where it is and is retried (a fault of this machine, not of the file); further failures until it recovers are counted, not logged",
+            metadata: [
+                "message_id": MessageID.localFault.metadataValue,
+                "spool.file": "\(file ?? "")",
+                "error": "\(error)",
+            ]
+        )
+    }
+
+    private func recovered(file: String? = nil, unmoved: String? = nil) {
+        let failures = local.withLock { local -> Int? in
+            if let file { local.files.remove(file) }
+            if let unmoved { local.unmoved.remove(unmoved) }
+            guard local.isEmpty, local.failures > 0 else { return nil }
+            defer {
+                local.failures = 0
+                local.delay = .milliseconds(250)
+            }
+            return local.failures
+        }
+        if let failures {
+            logger.notice(
+                "recovered from a local fault: everything kept goes on (\(failures) failed attempt(s))",
+                metadata: ["message_id": MessageID.localFault.metadataValue]
+            )
+        }
+    }
+
+    /// Tries again what failed for a local reason, once its backoff has passed; the spool loop calls it on
+    /// every turn.
+    func retryLocalFailures() throws {
+        let due = local.withLock { local -> (files: Set<String>, unmoved: Set<String>)? in
+            guard !local.isEmpty, let notBefore = local.notBefore, notBefore <= .now else { return nil }
+            defer {
+                local.files = []
+                local.unmoved = []
+            }
+            return (local.files, local.unmoved)
+        }
+        guard let due else { return }
+        for name in due.files.sorted() { ingest(name) }
+        var items: [(RequestRecord, [LineRecord])] = []
+        for id in due.unmoved.sorted() {
+            guard let record = try state.request(id: id), record.status != .active else { continue }
+            items.append((record, try state.lines(requestID: id)))
+        }
+        try finish(items)
     }
 
     private func logFinished(_ record: RequestRecord, report: RequestReport, folder: SpoolFolder) {

@@ -636,6 +636,7 @@ struct StoreWorker: Sendable {
             throw Hold.wait
         }
         if delay > .zero {
+            DaemonMetrics.recordBudgetWait(store: store)
             try await Task.sleep(for: delay)
         }
         progress.budget.spend(cost, at: .now)

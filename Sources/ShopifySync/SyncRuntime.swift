@@ -23,8 +23,8 @@ public final class SyncRuntime: Sendable {
     let health: WorkLoopHealth
     /// Wakes the spool loop: new files, settled lines.
     let spoolBell = Doorbell()
-    /// Wakes each store's worker: new open lines.
-    let storeBells: [String: Doorbell]
+    /// Wakes each store's worker: new open lines. A store added on reload gets its bell then.
+    private let storeBells: Mutex<[String: Doorbell]>
     private let settings: Mutex<Settings>
     private let clients: Mutex<[String: any InventoryAPI]>
     private let storeStatus: Mutex<[String: String]> = Mutex([:])
@@ -50,7 +50,17 @@ public final class SyncRuntime: Sendable {
         self.stallWorkLoop = stallWorkLoop
         var bells: [String: Doorbell] = [:]
         for name in config.storeNames { bells[name] = Doorbell() }
-        self.storeBells = bells
+        self.storeBells = Mutex(bells)
+    }
+
+    /// The doorbell of `store`'s worker, made on first use.
+    func bell(_ store: String) -> Doorbell {
+        storeBells.withLock { bells in
+            if let bell = bells[store] { return bell }
+            let bell = Doorbell()
+            bells[store] = bell
+            return bell
+        }
     }
 
     var current: Settings { settings.withLock { $0 } }
@@ -65,7 +75,7 @@ public final class SyncRuntime: Sendable {
     func client(_ store: String) -> (any InventoryAPI)? { clients.withLock { $0[store] } }
 
     func ringStores() {
-        for bell in storeBells.values { bell.ring() }
+        for bell in storeBells.withLock({ Array($0.values) }) { bell.ring() }
     }
 
     func now() -> Date { Date() }

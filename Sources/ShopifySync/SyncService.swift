@@ -22,6 +22,8 @@ final class SyncService: Service, Sendable {
     private let environment: [String: String]
     /// Names inotify reported, and whether it overflowed, since the loop last looked.
     private let events = Mutex<(names: [String], overflow: Bool)>(([], false))
+    /// Stores a reload added to the config, to be given a worker.
+    private let addedStores = AsyncStream<String>.makeStream()
 
     init(
         runtime: SyncRuntime,
@@ -61,10 +63,19 @@ final class SyncService: Service, Sendable {
                 group.addTask { await self.watch(pendingEvents) }
                 group.addTask { await self.handleSignals() }
                 await withTaskGroup(of: Void.self) { workers in
+                    var started: Set<String> = []
                     for store in self.runtime.current.config.storeNames {
+                        started.insert(store)
                         workers.addTask { await StoreWorker(store: store, runtime: self.runtime).run() }
                     }
-                    await self.loop(processor)
+                    workers.addTask {
+                        await self.loop(processor)
+                        self.addedStores.continuation.finish()
+                    }
+                    // A store added to the config on reload starts here, without a restart.
+                    for await store in self.addedStores.stream where started.insert(store).inserted {
+                        workers.addTask { await StoreWorker(store: store, runtime: self.runtime).run() }
+                    }
                     // On SIGTERM each worker finishes the call it has in flight and returns; cancelling them
                     // here would abort those calls (the service group cancels after 30 s if one hangs).
                     await workers.waitForAll()
@@ -107,6 +118,7 @@ final class SyncService: Service, Sendable {
             }
             let rescan = overflow || ContinuousClock.now - lastRescan >= rescanEvery
             do {
+                try processor.retryLocalFailures()
                 if rescan {
                     if overflow { logger.warning("inotify queue overflowed; rescanning pending/") }
                     try processor.scan()
@@ -172,10 +184,11 @@ final class SyncService: Service, Sendable {
             let config = try SyncConfig.load(path: configPath, environment: environment)
             let catalog = try Catalog.load(path: config.catalogPath, knownStores: Set(config.stores.keys))
             let running = runtime.current.config
-            for name in config.storeNames where running.stores[name] == nil {
-                logger.warning("store \(name) was added to the config; it starts with the next restart")
-            }
             runtime.replace(config: config, catalog: catalog, clients: StoreClients.make(for: config))
+            for name in config.storeNames where running.stores[name] == nil {
+                logger.notice("store \(name) was added to the config; its worker starts now")
+                addedStores.continuation.yield(name)
+            }
             logger.notice(
                 "reloaded config and catalog (\(reason))",
                 metadata: ["message_id": MessageID.reloaded.metadataValue]

@@ -2,8 +2,6 @@
 public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable {
     /// The catalog's `sync=false` excludes the product in that store.
     case excluded
-    /// The store's `enabled = false`.
-    case storeDisabled = "store_disabled"
     /// No Shopify inventory item for the SKU (not in the catalog, empty id without lookup, lookup miss or ambiguity).
     case noInventoryItem = "no_inventory_item"
     /// A pick or shipment of an order placed in that store: Shopify already took the units.
@@ -34,7 +32,7 @@ public enum LineTarget: Sendable, Hashable {
     }
 }
 
-/// The mapping rules of the contract: store enable flags, product sync flags, SKU to item per store,
+/// The mapping rules of the contract: product sync flags, SKU to item per store,
 /// location mapping with the default fallback, and the Shopify-order rule for picks and shipments.
 public struct Mapper: Sendable {
     public var config: SyncConfig
@@ -70,11 +68,10 @@ public struct Mapper: Sendable {
     ) -> [LineTarget] {
         let entries = catalog.entries(forSKU: sku).filter { onlyStore == nil || $0.store == onlyStore }
         guard !entries.isEmpty else { return [.skip(store: onlyStore, reason: .noInventoryItem)] }
-        return entries.map { entry in
-            guard let store = config.stores[entry.store] else {
-                return .skip(store: entry.store, reason: .storeDisabled)
-            }
-            if !store.enabled { return .skip(store: store.name, reason: .storeDisabled) }
+        // A store with `enabled = false` is mapped like any other: its lines wait until it is enabled again.
+        // (The catalog names only configured stores: it is checked against the config when it is loaded.)
+        return entries.compactMap { entry in
+            guard let store = config.stores[entry.store] else { return nil }
             if !entry.sync { return .skip(store: store.name, reason: .excluded) }
             if let reason = extraRule(store.name) { return .skip(store: store.name, reason: reason) }
             let locationID = store.shopifyLocation(for: location)

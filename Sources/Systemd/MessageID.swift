@@ -48,6 +48,9 @@ public enum MessageID: String, CaseIterable, Sendable, CustomStringConvertible {
     case workLoopRecovered = "c7fb240de7854b6e8af01283b4e81fd2"
     /// `drift --journal` (the drift timer) found Shopify's on_hand differing from the WMS snapshot.
     case driftFound = "2ab2d58a0b50475da21dfc5db95b39dc"
+    /// Work could not go on for a reason of this machine (a full disk, an I/O error, a full ledger); it stays
+    /// where it is and is retried with backoff. Logged once per file, and again when it recovers.
+    case localFault = "8f93cf5442b94cd3939c6e9220f5260c"
 
     /// The 32-hex-digit id, as journald stores it in `MESSAGE_ID`.
     public var description: String { rawValue }

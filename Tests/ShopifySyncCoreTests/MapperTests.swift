@@ -84,11 +84,12 @@ struct MapperTests {
         )
     }
 
-    @Test func disabledStore() {
+    /// A disabled store is mapped like any other: its lines are recorded and wait until it is enabled.
+    @Test func disabledStoreHoldsItsLines() {
         #expect(
             Self.targets("CAP") == [
                 .send(store: "main", inventoryItemID: Self.item(556), locationID: Self.location(1)),
-                .skip(store: "off", reason: .storeDisabled),
+                .send(store: "off", inventoryItemID: Self.item(555), locationID: Self.location(29)),
             ]
         )
     }
@@ -172,7 +173,11 @@ struct MapperTests {
         #expect(Self.mapper.targets(for: item, onlyStore: "au").map(\.store) == ["au"])
         let mainOnly = BulkSync.Item(sku: "CAP", location: nil, onHand: 0)
         #expect(Self.mapper.targets(for: mainOnly, onlyStore: "au") == [.skip(store: "au", reason: .noInventoryItem)])
-        #expect(Self.mapper.targets(for: mainOnly, onlyStore: "off") == [.skip(store: "off", reason: .storeDisabled)])
+        #expect(
+            Self.mapper.targets(for: mainOnly, onlyStore: "off") == [
+                .send(store: "off", inventoryItemID: Self.item(555), locationID: Self.location(29))
+            ]
+        )
     }
 
     @Test func bulkKeepsTheOtherRules() {
@@ -196,7 +201,8 @@ struct MapperTests {
 
     @Test func skipReasonCodesMatchTheContract() {
         #expect(SkipReason.excluded.rawValue == "excluded")
-        #expect(SkipReason.storeDisabled.rawValue == "store_disabled")
+        #expect(SkipReason.inSnapshot.rawValue == "in_snapshot")
+        #expect(SkipReason.superseded.rawValue == "superseded")
         #expect(SkipReason.noInventoryItem.rawValue == "no_inventory_item")
         #expect(SkipReason.shopifyOrder.rawValue == "shopify_order")
     }

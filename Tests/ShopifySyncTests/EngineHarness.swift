@@ -142,6 +142,7 @@ func withEngine<T>(
     extraConfig: String = "",
     mainStore: String = "",
     catalog: String = EngineWorld.catalog,
+    withoutStore: String? = nil,
     _ body: (EngineWorld) async throws -> T
 ) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)").path
@@ -178,7 +179,13 @@ func withEngine<T>(
 
             """
         let configPath = "\(directory)/config.toml"
-        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        // `withoutStore` starts with that store's table left out (a test adds it back by reloading).
+        let startConfig =
+            withoutStore.map { store in
+                config.components(separatedBy: "\n[stores.\(store)]")[0]
+            } ?? config
+        try startConfig.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try config.write(toFile: "\(directory)/config.full.toml", atomically: true, encoding: .utf8)
         try catalog.write(toFile: "\(directory)/catalog.csv", atomically: true, encoding: .utf8)
         try "token-main\n".write(toFile: "\(directory)/main.token", atomically: true, encoding: .utf8)
         try "token-au\n".write(toFile: "\(directory)/au.token", atomically: true, encoding: .utf8)

@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import ShopifySimulator
 import TestSupport
 import Testing
 
@@ -83,29 +85,40 @@ struct MetricsEndpointTests {
         init(_ description: String) { self.description = description }
     }
 
+    /// Starts a daemon on `directory` with `[metrics] listen = "127.0.0.1:0"`; returns it and the port it logged.
+    static func startWithMetrics(_ directory: String) async throws -> (ChildDaemon, String) {
+        let config = "\(directory)/config.toml"
+        let text = try String(contentsOfFile: config, encoding: .utf8)
+        try (text + "\n[metrics]\nlisten = \"127.0.0.1:0\"\n").write(toFile: config, atomically: true, encoding: .utf8)
+        let daemon = try ChildDaemon(config: config, logPath: "\(directory)/daemon.log")
+        var port = ""
+        do {
+            try await waitUntil("the daemon serves metrics") {
+                let log = daemon.log
+                guard let range = log.range(of: #"metrics at http://127\.0\.0\.1:[0-9]+/"#, options: .regularExpression)
+                else { return false }
+                port = String(log[range].dropFirst("metrics at http://127.0.0.1:".count).dropLast())
+                return true
+            }
+        } catch {
+            daemon.signal(SIGKILL)
+            throw error
+        }
+        return (daemon, port)
+    }
+
+    /// One scrape of `/metrics`.
+    static func scrape(_ port: String) async throws -> [Sample] {
+        let (body, response) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/metrics")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        return parse(String(decoding: body, as: UTF8.self))
+    }
+
     @Test("scraped during a run, the metrics match the spool and the simulator's calls")
     func scrape() async throws {
         try await DaemonSystemdTests.withWorld(skus: ["A-1", "A-2", "GONE"]) { simulator, directory in
-            let config = "\(directory)/config.toml"
-            let text = try String(contentsOfFile: config, encoding: .utf8)
-            try (text + "\n[metrics]\nlisten = \"127.0.0.1:0\"\n").write(
-                toFile: config,
-                atomically: true,
-                encoding: .utf8
-            )
-            let daemon = try ChildDaemon(config: config, logPath: "\(directory)/daemon.log")
+            let (daemon, port) = try await Self.startWithMetrics(directory)
             defer { daemon.signal(SIGKILL) }
-            var port = ""
-            try await Self.waitUntil("the daemon serves metrics") {
-                guard
-                    let range = daemon.log.range(
-                        of: #"metrics at http://127\.0\.0\.1:[0-9]+/"#,
-                        options: .regularExpression
-                    )
-                else { return false }
-                port = String(daemon.log[range].dropFirst("metrics at http://127.0.0.1:".count).dropLast())
-                return true
-            }
             #expect(Self.listeningSockets(of: daemon.pid).count == 1)
 
             for index in 0..<6 {
@@ -121,10 +134,7 @@ struct MetricsEndpointTests {
                     && Self.jsonFiles(directory, "done") + Self.jsonFiles(directory, "failed") == 7
             }
 
-            let url = URL(string: "http://127.0.0.1:\(port)/metrics")!
-            let (body, response) = try await URLSession.shared.data(from: url)
-            #expect((response as? HTTPURLResponse)?.statusCode == 200)
-            let samples = Self.parse(String(decoding: body, as: UTF8.self))
+            let samples = try await Self.scrape(port)
 
             // The spool: what the folders hold.
             for folder in ["pending", "processing", "done", "failed"] {
@@ -161,6 +171,43 @@ struct MetricsEndpointTests {
             #expect(Self.sum(samples, "shopify_sync_store_state", ["store": "main", "state": "paused"]) == 0)
             let lastSuccess = Self.sum(samples, "shopify_sync_store_last_success_timestamp_seconds", ["store": "main"])
             #expect(abs(lastSuccess - Date().timeIntervalSince1970) < 60)
+        }
+    }
+
+    @Test("a call held for the cost bucket counts as a budget wait")
+    func budgetWait() async throws {
+        var logger = Logger(label: "sim")
+        logger.logLevel = .critical
+        let item = SimulatorItem(
+            id: "gid://shopify/InventoryItem/7000",
+            sku: "A-1",
+            levels: ["gid://shopify/Location/1": 5]
+        )
+        // A bucket of 15 points restoring 20 a second: after one call (about 10 points) the next one waits.
+        let options = SimulatorOptions(
+            shops: [SimulatorShop(name: "main", locations: ["gid://shopify/Location/1"], items: [item])],
+            restoreRate: 20,
+            bucket: 15
+        )
+        try await withSimulator(options, logger: logger) { simulator in
+            let directory = try DaemonSystemdTests.prepare(simulator, skus: ["A-1", "GONE"])
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let (daemon, port) = try await Self.startWithMetrics(directory)
+            defer { daemon.signal(SIGKILL) }
+            for index in 0..<3 {
+                try DaemonSystemdTests.drop(
+                    directory,
+                    "m\(index).json",
+                    movement("m-\(index)", "receipt", [("A-1", nil, 1)])
+                )
+                try await Self.waitUntil("m\(index) is done") { Self.jsonFiles(directory, "done") == index + 1 }
+            }
+            let samples = try await Self.scrape(port)
+            #expect(
+                Self.sum(samples, "shopify_sync_shopify_throttle_waits_total", ["store": "main", "cause": "budget"])
+                    >= 1
+            )
+            #expect(Self.sum(samples, "shopify_sync_shopify_calls_total", ["store": "main", "outcome": "ok"]) == 3)
         }
     }
 
