@@ -6,7 +6,7 @@ public struct StoreConfig: Sendable, Hashable {
     public var name: String
     /// `acme.myshopify.com`.
     public var shop: String
-    /// "Sync inventory back to Shopify": when false, lines for this store are skipped as `store_disabled`.
+    /// "Sync inventory back to Shopify": when false, this store's lines wait (nothing is sent) until it is true.
     public var enabled: Bool
     public var apiVersion: String
     /// The token file, resolved: under $CREDENTIALS_DIRECTORY when relative and that is set, else the config's folder.
