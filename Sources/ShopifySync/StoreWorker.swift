@@ -40,6 +40,9 @@ struct StoreWorker: Sendable {
         var probeFailures = 0
         /// Active time of the current outage, for `max_retry_hours`.
         var outage = OutageClock()
+        /// The local error last logged (a ledger write that failed), until a step succeeds again.
+        var localError: String?
+        var localFailures = 0
 
         mutating func observe(_ cost: QueryCost?) {
             if let cost { budget.observe(cost, at: .now) }
@@ -53,7 +56,7 @@ struct StoreWorker: Sendable {
 
     func run() async {
         var progress = Progress()
-        guard let bell = runtime.storeBells[store] else { return }
+        let bell = runtime.bell(store)
         runtime.setStoreStatus(store, state: initialState, reason: nil)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var didWork = false
@@ -64,7 +67,16 @@ struct StoreWorker: Sendable {
             progress.notBefore = nil
             do {
                 didWork = try await step(&progress)
+                if progress.localError != nil { recoveredLocally(&progress) }
+            } catch is Hold {
+                didWork = false
+            } catch is CallFailure {
+                // Already logged and turned into backoff or a pause by `handle`.
+                didWork = false
             } catch {
+                // A fault of this machine (the ledger cannot be written, a full disk): logged once, retried with
+                // backoff; the intent, if any, is resent with its key once it passes.
+                failedLocally(error, &progress)
                 didWork = false
             }
             if !didWork {
@@ -72,6 +84,28 @@ struct StoreWorker: Sendable {
                 await bell.wait(timeout: min(idleTimeout, max(background ?? idleTimeout, .milliseconds(10))))
             }
         }
+    }
+
+    private func failedLocally(_ error: any Error, _ progress: inout Progress) {
+        progress.localFailures += 1
+        let wait = progress.retry.delay(attempt: progress.localFailures)
+        progress.notBefore = .now + wait
+        let text = "\(error)"
+        guard progress.localError != text else { return }
+        progress.localError = text
+        logger.error(
+            "store worker cannot go on: \(error); retrying with backoff",
+            metadata: ["message_id": MessageID.localFault.metadataValue, "error": "\(error)"]
+        )
+    }
+
+    private func recoveredLocally(_ progress: inout Progress) {
+        progress.localError = nil
+        progress.localFailures = 0
+        logger.notice(
+            "store worker goes on after a local fault",
+            metadata: ["message_id": MessageID.localFault.metadataValue]
+        )
     }
 
     private var initialState: String {
