@@ -19,14 +19,17 @@ final class ChildDaemon {
         return root.appendingPathComponent(".build/debug/shopify-sync").path
     }
 
+    /// Starts `executable` (the built `shopify-sync` unless another, such as strace, is given) with `arguments`
+    /// and `--config config`.
     init(
         config: String,
         logPath: String,
         environment: [String: String] = [:],
+        executable: String = ChildDaemon.executable,
         arguments: [String] = ["daemon"]
     ) throws {
         self.logPath = logPath
-        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments + ["--config", config]
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")

@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+
+/// The ledger is on disk before the call or rename it precedes: the real daemon's WAL syncs, counted with strace.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct DurabilityTests {
+    static let strace = "/usr/bin/strace"
+    static var hasStrace: Bool { FileManager.default.isExecutableFile(atPath: strace) }
+
+    @Test(
+        "every ledger commit syncs the WAL: 20 movements make at least 4 syncs each (strace; skipped without it)",
+        .enabled(if: hasStrace)
+    )
+    func walIsSyncedPerCommit() async throws {
+        try await DaemonSystemdTests.withWorld(skus: ["A-1", "GONE"]) { simulator, directory in
+            let trace = "\(directory)/strace.log"
+            let daemon = try ChildDaemon(
+                config: "\(directory)/config.toml",
+                logPath: "\(directory)/daemon.log",
+                executable: Self.strace,
+                arguments: ["-f", "-y", "-e", "trace=fdatasync,fsync", "-o", trace, ChildDaemon.executable, "daemon"]
+            )
+            defer { daemon.signal(SIGKILL) }
+            let spool = "\(directory)/spool"
+            while !FileManager.default.fileExists(atPath: "\(spool)/done") {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            let count = 20
+            // One at a time, so no two movements share a call: each costs its own commits.
+            for index in 0..<count {
+                try DaemonSystemdTests.drop(
+                    directory,
+                    "d\(index).json",
+                    movement("d-\(index)", "receipt", [("A-1", nil, 1)])
+                )
+                let deadline = ContinuousClock.now + .seconds(20)
+                while !FileManager.default.fileExists(atPath: "\(spool)/done/d\(index).json.result") {
+                    guard ContinuousClock.now < deadline else {
+                        Issue.record("d\(index).json did not finish: \(daemon.log)")
+                        return
+                    }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            // SIGTERM to the traced daemon (strace's child); strace ends with it.
+            let children =
+                (try? String(contentsOfFile: "/proc/\(daemon.pid)/task/\(daemon.pid)/children", encoding: .utf8))?
+                .split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? []
+            #expect(children.count == 1, "cannot find the traced daemon under strace")
+            for child in children { kill(child, SIGTERM) }
+            #expect(await daemon.waitForExit(timeout: .seconds(35)) != nil)
+            let log = try String(contentsOfFile: trace, encoding: .utf8)
+            let walSyncs = log.split(separator: "\n").filter {
+                ($0.contains("fdatasync(") || $0.contains("fsync(")) && $0.contains("state.sqlite-wal>")
+            }.count
+            // Per movement: it is recorded, its call written down before it is sent, settled, and finished
+            // before its file moves: four commits, each synced.
+            #expect(walSyncs >= 4 * count, "only \(walSyncs) syncs of the WAL for \(count) movements")
+            let level = await simulator.state.quantities(
+                shop: "main",
+                item: "gid://shopify/InventoryItem/7000",
+                location: "gid://shopify/Location/1"
+            )
+            #expect(level?.onHand == 5 + count)
+        }
+    }
+}
