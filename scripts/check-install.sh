@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks `make install DESTDIR=<temporary>` (default PREFIX=/usr/local, the debug build make test made, no
 # second build): it must lay out exactly the files systemd/README.md lists under "Install", with the
-# units' @BINDIR@ and @DOCDIR@ filled in so that ExecStart= and Documentation= name installed files.
+# units' placeholders filled in so that ExecStart= and Documentation= name installed files; and
+# `make uninstall DESTDIR=...` must remove them all again.
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -54,5 +55,18 @@ if grep -q '^ *endpoint *=' "$tmp/root/etc/shopify-sync/config.toml.example"; th
     echo "check-install: the installed example config points at the simulator (endpoint =)" >&2
     status=1
 fi
-[ $status -eq 0 ] && echo "check-install: make install DESTDIR=... lays out the $(wc -l <<<"$expected") documented files"
+
+# make uninstall removes every file make install laid out.
+make -C "$top" --no-print-directory uninstall DESTDIR="$tmp/root" >"$tmp/uninstall.log" 2>&1 || {
+    cat "$tmp/uninstall.log" >&2
+    echo "check-install: make uninstall failed" >&2
+    exit 1
+}
+left=$(cd "$tmp/root" && find . -type f | sed 's|^\.||')
+if [ -n "$left" ]; then
+    echo "check-install: make uninstall left:" >&2
+    printf '%s\n' "$left" >&2
+    status=1
+fi
+[ $status -eq 0 ] && echo "check-install: make install DESTDIR=... lays out the $(wc -l <<<"$expected") documented files; make uninstall removes them"
 exit $status
