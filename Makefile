@@ -87,10 +87,12 @@ check-man:
 check-install:
 	scripts/check-install.sh
 
-# Regenerates shopify-sync(8)'s options from the argument parser into .build/plugins (then merge them into
-# docs/man/shopify-sync.8 by hand: its DESCRIPTION, EXIT STATUS, ENVIRONMENT and FILES are written by hand).
+# Regenerates the manual pages' options from the argument parser into .build/plugins/GenerateManual/outputs
+# (shopify-sync.8 and shopify-simulator.1); merge them into docs/man by hand, where the other sections are
+# written by hand.
 man-generate:
 	$(SWIFT) package plugin generate-manual --configuration debug --section 8 --authors "shopify-sync developers"
+	$(SWIFT) package plugin generate-manual --configuration debug --section 1 --authors "shopify-sync developers"
 
 # A clone of HEAD alone in a temporary folder: nothing refers outside it, and the fast suites pass there.
 standalone:
@@ -112,7 +114,9 @@ install: $(INSTALL_BUILD) install-systemd install-docs
 	install -m 0755 .build/$(CONFIGURATION)/shopify-simulator $(DESTDIR)$(BINDIR)/shopify-simulator
 
 install-docs:
-	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)/docs $(DESTDIR)$(DOCDIR)/systemd
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(DOCDIR)/docs \
+		$(DESTDIR)$(DOCDIR)/systemd
+	install -m 0644 docs/man/shopify-simulator.1 $(DESTDIR)$(MANDIR)/man1/shopify-simulator.1
 	install -m 0644 docs/man/shopify-sync.8 $(DESTDIR)$(MANDIR)/man8/shopify-sync.8
 	install -m 0644 docs/man/shopify-sync.toml.5 $(DESTDIR)$(MANDIR)/man5/shopify-sync.toml.5
 	install -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
@@ -121,7 +125,8 @@ install-docs:
 
 uninstall: uninstall-systemd
 	rm -f $(DESTDIR)$(BINDIR)/shopify-sync $(DESTDIR)$(BINDIR)/shopify-simulator
-	rm -f $(DESTDIR)$(MANDIR)/man8/shopify-sync.8 $(DESTDIR)$(MANDIR)/man5/shopify-sync.toml.5
+	rm -f $(DESTDIR)$(MANDIR)/man8/shopify-sync.8 $(DESTDIR)$(MANDIR)/man5/shopify-sync.toml.5 \
+		$(DESTDIR)$(MANDIR)/man1/shopify-simulator.1
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:

@@ -29,6 +29,7 @@ expected="/etc/shopify-sync/config.toml.example
 /usr/local/share/doc/shopify-sync/README.md
 /usr/local/share/doc/shopify-sync/docs/contract.md
 /usr/local/share/doc/shopify-sync/systemd/README.md
+/usr/local/share/man/man1/shopify-simulator.1
 /usr/local/share/man/man5/shopify-sync.toml.5
 /usr/local/share/man/man8/shopify-sync.8"
 actual=$(cd "$tmp/root" && find . -type f | sed 's|^\.||' | LC_ALL=C sort)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Checks the manual pages in docs/man: each renders without a warning (groff -ww, and `man -l` as an operator
 # reads it), and shopify-sync(8) names every subcommand and every option that the built binary's --help
-# lists, so the page cannot fall behind the argument parser. Needs the debug build (make test's).
+# lists (shopify-simulator(1) every option), so the pages cannot fall behind the argument parser. Needs the
+# debug build (make test's).
 set -euo pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -41,6 +42,14 @@ for sub in $subcommands; do
             status=1
         fi
     done
+done
+# shopify-simulator(1) has no subcommands: every option its --help lists must be in the page.
+simulator="$(dirname "$bin")/shopify-simulator"
+for option in $("$simulator" --help | grep -oE -- '(^|[[ ])--[a-z][a-z-]*' | grep -oE -- '--[a-z-]+' | sort -u); do
+    if ! grep -qE "(Fl|,) -${option#--}( |$)" "$top/docs/man/shopify-simulator.1"; then
+        echo "check-man: shopify-simulator.1 does not list $option" >&2
+        status=1
+    fi
 done
 [ $status -eq 0 ] && echo "check-man: $(ls "$top"/docs/man/*.[1-9] | wc -l) pages render cleanly; shopify-sync.8 names all $count subcommands and their options"
 exit $status
