@@ -155,12 +155,21 @@ public struct SKULookupResult: Sendable, Hashable {
 public protocol InventoryAPI: Sendable {
     func adjustQuantities(_ request: AdjustRequest) async throws(ShopifyError) -> MutationResult
     func setQuantities(_ request: SetRequest) async throws(ShopifyError) -> MutationResult
+    /// Sends a write whose request body (``ShopifyClient/body(of:)``) was encoded before, byte for byte: a
+    /// resend under an idempotency key carries exactly the parameters of the first send.
+    func sendWrite(_ write: InventoryWrite, body: [UInt8]) async throws(ShopifyError) -> MutationResult
     /// Reads `on_hand` of up to 250 items at one location in one call.
     func onHand(items: [String], locationID: String) async throws(ShopifyError) -> OnHandResult
     /// Finds inventory items by exact SKU.
     func lookupSKU(_ sku: String) async throws(ShopifyError) -> SKULookupResult
     /// One cheap read-only query (`shop { name }`), for `check --online`.
     func shopName() async throws(ShopifyError) -> String
+}
+
+/// The two inventory writes, for a request body encoded ahead of its send.
+public enum InventoryWrite: String, Sendable, Hashable {
+    case adjust = "inventoryAdjustQuantities"
+    case set = "inventorySetQuantities"
 }
 
 /// Why a call to Shopify did not reach a verdict.

@@ -57,6 +57,31 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
         return MutationResult(userErrors: payload.userErrors, cost: response.cost)
     }
 
+    public func sendWrite(_ write: InventoryWrite, body: [UInt8]) async throws(ShopifyError) -> MutationResult {
+        let http = try await post(body)
+        switch write {
+        case .adjust:
+            let response = try decode(http, as: AdjustData.self)
+            let payload = try root(response.data?.inventoryAdjustQuantities, of: response)
+            return MutationResult(userErrors: payload.userErrors, cost: response.cost)
+        case .set:
+            let response = try decode(http, as: SetData.self)
+            let payload = try root(response.data?.inventorySetQuantities, of: response)
+            return MutationResult(userErrors: payload.userErrors, cost: response.cost)
+        }
+    }
+
+    /// The request body of an adjust call, as ``adjustQuantities(_:)`` sends it: kept with the call's intent so
+    /// that a resend carries the same bytes.
+    public static func body(of request: AdjustRequest) throws(ShopifyError) -> [UInt8] {
+        try encodeBody(ShopifyDocuments.adjust, operationName: "AdjustInventory", variables: AdjustVariables(request))
+    }
+
+    /// The request body of a set call, as ``setQuantities(_:)`` sends it.
+    public static func body(of request: SetRequest) throws(ShopifyError) -> [UInt8] {
+        try encodeBody(ShopifyDocuments.set, operationName: "SetInventory", variables: SetVariables(request))
+    }
+
     public func setQuantities(_ request: SetRequest) async throws(ShopifyError) -> MutationResult {
         let response = try await execute(
             ShopifyDocuments.set,
@@ -128,11 +153,20 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
         variables: Variables,
         as: Payload.Type
     ) async throws(ShopifyError) -> GraphQLResponse<Payload> {
-        let body: [UInt8]
+        let body = try Self.encodeBody(document, operationName: operationName, variables: variables)
+        return try decode(try await post(body), as: Payload.self)
+    }
+
+    /// The JSON body of a GraphQL request: sorted keys, so the same call always has the same bytes.
+    static func encodeBody<Variables: Encodable>(
+        _ document: String,
+        operationName: String,
+        variables: Variables
+    ) throws(ShopifyError) -> [UInt8] {
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            body = Array(
+            return Array(
                 try encoder.encode(
                     GraphQLRequestBody(query: document, operationName: operationName, variables: variables)
                 )
@@ -140,7 +174,10 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
         } catch {
             throw ShopifyError(code: .badResponse, message: "cannot encode the request: \(error)")
         }
-        let http = try await transport.post(
+    }
+
+    private func post(_ body: [UInt8]) async throws(ShopifyError) -> HTTPResponse {
+        try await transport.post(
             url: url,
             headers: [
                 ("X-Shopify-Access-Token", accessToken),
@@ -151,7 +188,6 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
             connectTimeout: connectTimeout,
             totalTimeout: totalTimeout
         )
-        return try decode(http, as: Payload.self)
     }
 
     func decode<Payload: Decodable>(

@@ -20,6 +20,12 @@ struct MeteredInventoryAPI: InventoryAPI {
         try await measure("set_quantities") { () async throws(ShopifyError) in try await base.setQuantities(request) }
     }
 
+    func sendWrite(_ write: InventoryWrite, body: [UInt8]) async throws(ShopifyError) -> MutationResult {
+        try await measure(write == .adjust ? "adjust_quantities" : "set_quantities") {
+            () async throws(ShopifyError) in try await base.sendWrite(write, body: body)
+        }
+    }
+
     func onHand(items: [String], locationID: String) async throws(ShopifyError) -> OnHandResult {
         try await measure("on_hand") { () async throws(ShopifyError) in
             try await base.onHand(items: items, locationID: locationID)

@@ -52,6 +52,7 @@ struct UnavailableStore: InventoryAPI {
 
     func adjustQuantities(_ request: AdjustRequest) async throws(ShopifyError) -> MutationResult { throw error }
     func setQuantities(_ request: SetRequest) async throws(ShopifyError) -> MutationResult { throw error }
+    func sendWrite(_ write: InventoryWrite, body: [UInt8]) async throws(ShopifyError) -> MutationResult { throw error }
     func onHand(items: [String], locationID: String) async throws(ShopifyError) -> OnHandResult { throw error }
     func lookupSKU(_ sku: String) async throws(ShopifyError) -> SKULookupResult { throw error }
     func shopName() async throws(ShopifyError) -> String { throw error }

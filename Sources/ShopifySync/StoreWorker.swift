@@ -185,6 +185,7 @@ struct StoreWorker: Sendable {
             kind: .adjust,
             idempotencyKey: key,
             payload: try Self.encode(request),
+            body: try ShopifyClient.body(of: request),
             members: batch.members,
             now: runtime.now().timeIntervalSince1970
         )
@@ -305,6 +306,7 @@ struct StoreWorker: Sendable {
             kind: .set,
             idempotencyKey: key,
             payload: try Self.encode(request),
+            body: try ShopifyClient.body(of: request),
             members: plan.rows.flatMap(\.members),
             now: runtime.now().timeIntervalSince1970
         )
@@ -402,6 +404,12 @@ struct StoreWorker: Sendable {
         let result: MutationResult
         do {
             switch intent.kind {
+            case .adjust where intent.body != nil, .set where intent.body != nil:
+                // Format 2: the bytes of the first send, unchanged, whatever this version would encode now.
+                let write: InventoryWrite = intent.kind == .adjust ? .adjust : .set
+                let body = intent.body ?? []
+                let cost = ShopifyDocuments.estimatedCost(intent.kind == .adjust ? .adjust : .set)
+                result = try await call(api, cost: cost, &progress) { try await $0.sendWrite(write, body: body) }
             case .adjust:
                 let request = try Self.decode(AdjustRequest.self, intent.payload)
                 result = try await call(api, cost: ShopifyDocuments.estimatedCost(.adjust), &progress) {

@@ -132,7 +132,8 @@ public enum Registration: Sendable, Hashable {
 /// A call written down before it is sent, so that after a crash the same call goes out with the same key.
 public struct StoredIntent: Sendable, Hashable {
     /// The payload encodings this version can resend unchanged.
-    public static let knownFormats: Set<Int> = [1]
+    /// 1: `payload` only (the body is encoded again at each send); 2: `payload` and the exact `body`.
+    public static let knownFormats: Set<Int> = [1, 2]
 
     public var id: Int64
     public var store: String
@@ -148,6 +149,8 @@ public struct StoredIntent: Sendable, Hashable {
     public var format: Int = 1
     /// Held: its outcome is unknown; it is resent only by a requeue within its idempotency window.
     public var held: Bool = false
+    /// The exact request body of the first send (format 2), resent byte for byte.
+    public var body: [UInt8]?
 }
 
 /// A ledger row holding a value this version does not know: never read as a default.

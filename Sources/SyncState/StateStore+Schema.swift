@@ -110,6 +110,10 @@ extension StateStore {
                     """
             )
         }
+        migrator.registerMigration("v4-request-bodies") { db in
+            // `body`: the exact request body of the first send (format 2), resent byte for byte.
+            try db.execute(sql: "ALTER TABLE intents ADD COLUMN body BLOB")
+        }
         return migrator
     }
 }

@@ -385,15 +385,19 @@ public final class StateStore: Sendable {
         kind: LineKind,
         idempotencyKey: String,
         payload: [UInt8],
+        body: [UInt8]? = nil,
+        format: Int? = nil,
         members: [LineRef],
         now: Double
     ) throws -> StoredIntent {
-        try pool.write { db in
+        let format = format ?? (body == nil ? 1 : 2)
+        return try pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO intents (store, kind, idempotency_key, payload, created_at) VALUES (?, ?, ?, ?, ?)
+                    INSERT INTO intents (store, kind, idempotency_key, payload, body, format, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [store, kind.rawValue, idempotencyKey, Data(payload), now]
+                arguments: [store, kind.rawValue, idempotencyKey, Data(payload), body.map { Data($0) }, format, now]
             )
             let id = db.lastInsertedRowID
             let statement = try db.makeStatement(
@@ -405,7 +409,7 @@ public final class StateStore: Sendable {
             for member in members {
                 try statement.execute(arguments: [id, now, member.requestID, member.line, member.store])
             }
-            return StoredIntent(
+            var intent = StoredIntent(
                 id: id,
                 store: store,
                 kind: kind,
@@ -415,6 +419,9 @@ public final class StateStore: Sendable {
                 createdAt: now,
                 lastError: nil
             )
+            intent.format = format
+            intent.body = body
+            return intent
         }
     }
 
@@ -450,6 +457,7 @@ public final class StateStore: Sendable {
         )
         intent.format = row["format"]
         intent.held = (row["held"] as Int) != 0
+        intent.body = (row["body"] as Data?).map { [UInt8]($0) }
         return intent
     }
 

@@ -12,6 +12,36 @@ private let emptyMutation = HTTPResponse(
 )
 
 @Suite struct RequestEncodingTests {
+    /// A resend under a key carries the bytes of the first send: the body kept with the intent is what
+    /// ``ShopifyClient/adjustQuantities(_:)`` sends, and ``ShopifyClient/sendWrite(_:body:)`` posts it unchanged.
+    @Test func aStoredBodyIsWhatIsSentAndIsSentByteForByte() async throws {
+        let request = AdjustRequest(
+            reason: "received",
+            referenceDocumentURI: "gid://shopify-sync/SyncCall/abc",
+            idempotencyKey: "key-abc",
+            changes: [
+                InventoryChange(
+                    inventoryItemID: "gid://shopify/InventoryItem/1",
+                    locationID: "gid://shopify/Location/1",
+                    delta: 5
+                )
+            ]
+        )
+        let transport = ScriptedTransport(answering: emptyMutation, emptyMutation)
+        let client = ShopifyClient.forTesting(transport)
+        _ = try await client.adjustQuantities(request)
+        let stored = try ShopifyClient.body(of: request)
+        #expect(transport.requests.first?.body == stored)
+
+        // Bytes that this version would not produce (other key order, other spacing) go out exactly as kept.
+        let foreign = Array(
+            #"{"variables":{"key":"key-abc","input":{}},"operationName":"AdjustInventory", "query":"q"}"#.utf8
+        )
+        let result = try await client.sendWrite(.adjust, body: foreign)
+        #expect(result.userErrors.isEmpty)
+        #expect(transport.requests.last?.body == foreign)
+    }
+
     @Test func adjustSendsNullChangeFromQuantityOnEveryChangeAndTheKey() async throws {
         let transport = ScriptedTransport(answering: emptyMutation)
         let client = ShopifyClient.forTesting(transport)

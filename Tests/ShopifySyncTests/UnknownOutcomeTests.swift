@@ -1,5 +1,8 @@
 import Foundation
+import ShopifyAPI
 import ShopifySimulator
+import ShopifySyncCore
+import SyncState
 import Testing
 
 @testable import ShopifySync
@@ -166,6 +169,123 @@ struct UnknownOutcomeTests {
             #expect(try world.report("paused.json").folder == "done")
             #expect(await world.onHand("main", Self.capBlk, W.main1) == 13)
             #expect(Set(await Self.adjustKeys(world)).count == 1)
+        }
+    }
+}
+
+/// Intents as an upgrade or a damaged ledger leaves them: format 1 (no stored body) still resends, an intent
+/// that cannot be read back fails its lines with a code instead of blocking its store.
+@Suite(.timeLimit(.minutes(2)))
+struct StoredIntentTests {
+    typealias W = EngineWorld
+
+    /// Registers a one-line movement for CAP-BLK +`delta` whose file sits in processing/, and writes its call
+    /// down as `payload` (format `format`, no body), as a crash right after the intent's commit leaves it.
+    static func plant(
+        _ world: EngineWorld,
+        id: String,
+        delta: Int,
+        payload: [UInt8],
+        format: Int
+    ) throws {
+        let json = movement(id, "receipt", [("CAP-BLK", "WH1", delta)])
+        try json.write(toFile: "\(world.directory)/spool/processing/\(id).json", atomically: true, encoding: .utf8)
+        var line = LineRecord(
+            ref: LineRef(requestID: id, line: 0, store: "main"),
+            sku: "CAP-BLK",
+            kind: .adjust,
+            state: .pending,
+            inventoryItem: "gid://shopify/InventoryItem/1009",
+            location: W.main1,
+            shopifyReason: "received",
+            delta: delta
+        )
+        line.at = 0
+        let planned = [line]
+        _ = try world.state.register(
+            id: id,
+            contentHash: "planted-\(id)",
+            kind: "movement",
+            file: "\(id).json",
+            info: nil,
+            now: Date().timeIntervalSince1970
+        ) { planned }
+        _ = try world.state.createIntent(
+            store: "main",
+            kind: .adjust,
+            idempotencyKey: "ss1-planted-\(id)",
+            payload: payload,
+            format: format,
+            members: [line.ref],
+            now: Date().timeIntervalSince1970
+        )
+        world.runtime.ringStores()
+    }
+
+    static func adjust(_ delta: Int, key: String) throws -> [UInt8] {
+        try StoreWorker.encode(
+            AdjustRequest(
+                reason: "received",
+                referenceDocumentURI: "gid://shopify-sync/SyncCall/\(key)",
+                idempotencyKey: key,
+                changes: [
+                    InventoryChange(
+                        inventoryItemID: "gid://shopify/InventoryItem/1009",
+                        locationID: W.main1,
+                        delta: delta
+                    )
+                ]
+            )
+        )
+    }
+
+    @Test("a poisoned intent fails its lines with unreadable_intent, once, and the store's next movement is applied")
+    func poisonedIntent() async throws {
+        try await withEngine { world in
+            try Self.plant(world, id: "poison-1", delta: 3, payload: Array("not a request".utf8), format: 1)
+            try await world.waitFinished(["poison-1.json"])
+            let (folder, report) = try world.report("poison-1.json")
+            #expect(folder == "failed")
+            #expect(report.lines?.first?.errorCode == "unreadable_intent")
+            let (nextFolder, _) = try await world.run(
+                "next.json",
+                movement("next-1", "receipt", [("CAP-BLK", "WH1", 2)])
+            )
+            #expect(nextFolder == "done")
+            #expect(await world.onHand("main", "gid://shopify/InventoryItem/1009", W.main1) == 12)
+        }
+    }
+
+    @Test("an intent of an unknown format is not sent: its lines fail, the store goes on")
+    func unknownFormat() async throws {
+        try await withEngine { world in
+            try Self.plant(
+                world,
+                id: "future-1",
+                delta: 3,
+                payload: try Self.adjust(3, key: "ss1-planted-future-1"),
+                format: 99
+            )
+            try await world.waitFinished(["future-1.json"])
+            #expect(try world.report("future-1.json").report.lines?.first?.errorCode == "unreadable_intent")
+            #expect(await world.calls("inventoryAdjustQuantities").isEmpty)
+        }
+    }
+
+    @Test("an intent of format 1 (written before bodies were kept) is still resent with its key and applied once")
+    func formatOneStillResends() async throws {
+        try await withEngine { world in
+            try Self.plant(
+                world,
+                id: "old-1",
+                delta: 3,
+                payload: try Self.adjust(3, key: "ss1-planted-old-1"),
+                format: 1
+            )
+            try await world.waitFinished(["old-1.json"])
+            #expect(try world.report("old-1.json").folder == "done")
+            #expect(await world.onHand("main", "gid://shopify/InventoryItem/1009", W.main1) == 13)
+            #expect(await world.calls("inventoryAdjustQuantities").map(\.idempotencyKey) == ["ss1-planted-old-1"])
         }
     }
 }
