@@ -109,11 +109,24 @@ check_reload_catalog() {
     ns sed -i 's|^MUG-01,main,gid://shopify/InventoryItem/1012,false$|MUG-01,main,gid://shopify/InventoryItem/1012,true|' \
         /etc/shopify-sync/catalog.csv
     ns grep -q '^MUG-01,main,.*,true$' /etc/shopify-sync/catalog.csv || fail "could not edit the catalog" || return 1
-    local since before after
+    local since before after notes
     since=$(ns date '+%Y-%m-%d %H:%M:%S')
-    ns systemctl reload shopify-sync || fail "systemctl reload failed" || return 1
-    wait_for 10 sh -c "nsenter -t $pid1 -a journalctl -u shopify-sync --since '$since' MESSAGE_ID=f14aa15d5f44421e95d9199a2f953edc | grep reload >/dev/null" ||
-        fail "no 'reloaded' entry (MESSAGE_ID=f14aa15d...) after systemctl reload" || return 1
+    # systemd logs each notification it gets at debug level: RELOADING=1, then READY=1, must be among them.
+    ns systemd-analyze log-level debug
+    ns systemctl reload shopify-sync || fail "systemctl reload failed" || true
+    if [ -z "$why" ]; then
+        wait_for 10 journal_has --since "$since" MESSAGE_ID=f14aa15d5f44421e95d9199a2f953edc ||
+            fail "no 'reloaded' entry (MESSAGE_ID=f14aa15d...) after systemctl reload" || true
+    fi
+    ns systemd-analyze log-level info
+    [ -z "$why" ] || return 1
+    notes=$(ns journalctl -q --no-pager -o cat _PID=1 --since "$since" |
+        sed -n 's/^shopify-sync.service: Got notification message from PID [0-9]* (\(.*\))$/\1/p' |
+        grep -E 'RELOADING=1|READY=1' | tr '\n' ' ')
+    case "$notes" in
+    *RELOADING=1*READY=1*) ;;
+    *) fail "systemd did not get RELOADING=1 then READY=1 around the reload (it got: ${notes:-nothing})" || return 1 ;;
+    esac
     journal --since "$since" -o cat UNIT=shopify-sync.service | contains "Reloaded" ||
         fail "systemd did not log Reloaded shopify-sync.service" || return 1
     [ "$(unit_prop ActiveState)" = active ] || fail "the unit is $(unit_prop ActiveState) after reload" || return 1
