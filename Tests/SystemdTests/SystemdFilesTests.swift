@@ -136,6 +136,10 @@ struct SystemdFilesTests {
             "WatchdogSec=30", "Restart=on-failure", "TimeoutStopSec=45", "User=shopify-sync", "Group=shopify-sync",
             "LoadCredential=main.token:/etc/shopify-sync/main.token", "StateDirectory=shopify-sync",
             "ConfigurationDirectory=shopify-sync", "ReadWritePaths=/var/spool/shopify-sync", "UMask=0027",
+            // Found under a real systemd (make test-systemd): a watchdog abort must end the process at once,
+            // a configuration error must not restart forever, Dispatch's setpriority must not be denied.
+            "Environment=SWIFT_BACKTRACE=enable=no", "TimeoutAbortSec=10", "RestartPreventExitStatus=64 78",
+            "SystemCallFilter=setpriority",
         ] {
             #expect(lines.contains(setting), "missing \(setting)")
         }
