@@ -338,6 +338,14 @@ check_missing_credential() {
     [ -z "$why" ]
 }
 
+# At the end, after the 401s, refusals, aborts and restarts: the token is still nowhere in the journal.
+check_token_never_logged() {
+    if ns journalctl --no-pager -o verbose | contains -F "$token_main"; then
+        fail "the token appears in journalctl -o verbose"
+        return 1
+    fi
+}
+
 checks=(
     "install: the unit as make install wrote it:check_installed_unit"
     "start: active only after READY=1, STATUS= shown:check_start_ready"
@@ -355,4 +363,5 @@ checks=(
     "credentials: a missing one refuses the start (78), no restart loop:check_missing_credential"
     "events: bulk sync, a refused line, a paused and resumed store:check_more_events"
     "journal: entries fill the fields their catalog text names:check_catalog_fields"
+    "credentials: after everything, the token is still not in the journal:check_token_never_logged"
 )
