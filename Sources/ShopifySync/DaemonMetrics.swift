@@ -1,6 +1,7 @@
 import Foundation
 import Metrics
 import Prometheus
+import ShopifySyncCore
 
 /// The daemon's Prometheus metrics: their names, the process-wide registry, and the gauges set at scrape time.
 ///
@@ -25,14 +26,14 @@ public enum DaemonMetrics {
     /// Waits for the store's cost bucket by `store` and `cause`: `throttled` (Shopify answered THROTTLED or
     /// HTTP 429) or `budget` (the daemon held a call its model of the bucket could not pay for yet).
     static let throttleWaits = "shopify_sync_shopify_throttle_waits_total"
-    /// 1 for the `state` (ok, paused, backoff, disabled) each `store` is in, 0 for the others.
+    /// 1 for the `state` (ok, backoff, throttled, paused, disabled) each `store` is in, 0 for the others.
     static let storeState = "shopify_sync_store_state"
     /// When each `store` last had a call succeed (Unix time).
     static let lastSuccess = "shopify_sync_store_last_success_timestamp_seconds"
     /// Lines each `store` has still to send.
     static let openLines = "shopify_sync_store_open_lines"
 
-    static let storeStates = ["ok", "paused", "backoff", "disabled"]
+    static let storeStates = StoreHealth.Name.allCases.map(\.rawValue)
 
     /// The registry the endpoint serves.
     static let registry = PrometheusCollectorRegistry()

@@ -44,7 +44,8 @@ public struct StatusSnapshot: Codable, Sendable {
             let record = states[name]
             let enabled = config.stores[name]?.enabled ?? false
             stores[name] = Store(
-                state: enabled ? (record?.state == "disabled" ? "ok" : record?.state ?? "ok") : "disabled",
+                state: enabled
+                    ? (record?.state == .disabled ? "ok" : record?.state.rawValue ?? "ok") : "disabled",
                 reason: enabled ? record?.reason : nil,
                 lastSuccess: record?.lastSuccess.map { RequestReport.timestamp(Date(timeIntervalSince1970: $0)) },
                 lastError: record?.lastError,

@@ -32,12 +32,12 @@ struct StoreWorker: Sendable {
     private struct Progress {
         var budget = CostBudget()
         var retry = RetryPolicy()
-        var failures = 0
-        var notBefore: ContinuousClock.Instant?
+        /// The store's health: ok, backing off, throttled, paused (probed), or disabled.
+        var health = StoreHealth.ok
+        /// Until when a local fault (not Shopify's) holds the worker back.
+        var localNotBefore: ContinuousClock.Instant?
         /// Until when bulk work (reads, lookups, sets) waits for the bucket; movement deltas do not wait for it.
         var backgroundNotBefore: ContinuousClock.Instant?
-        var paused: String?
-        var probeFailures = 0
         /// Active time of the current outage, for `max_retry_hours`.
         var outage = OutageClock()
         /// The local error last logged (a ledger write that failed), until a step succeeds again.
@@ -54,17 +54,30 @@ struct StoreWorker: Sendable {
         case wait
     }
 
+    /// The worker's monotonic clock, in seconds, for ``StoreHealth``.
+    private static let epoch = ContinuousClock.now
+    private static func seconds(_ instant: ContinuousClock.Instant = .now) -> Double {
+        let (whole, fraction) = (instant - epoch).components
+        return Double(whole) + Double(fraction) / 1e18
+    }
+    private static func instant(_ seconds: Double) -> ContinuousClock.Instant {
+        epoch + .milliseconds(Int64((seconds * 1000).rounded(.up)))
+    }
+
     func run() async {
         var progress = Progress()
         let bell = runtime.bell(store)
-        runtime.setStoreStatus(store, state: initialState, reason: nil)
+        progress.health.configure(enabled: runtime.current.config.stores[store]?.enabled ?? true)
+        runtime.setStoreHealth(store, progress.health)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             var didWork = false
-            if let notBefore = progress.notBefore, notBefore > .now {
+            let notBefore = [progress.health.waitsUntil.map(Self.instant), progress.localNotBefore].compactMap { $0 }
+                .max()
+            if let notBefore, notBefore > .now {
                 await bell.wait(timeout: min(ContinuousClock.now.duration(to: notBefore), idleTimeout))
                 continue
             }
-            progress.notBefore = nil
+            progress.localNotBefore = nil
             do {
                 didWork = try await step(&progress)
                 if progress.localError != nil { recoveredLocally(&progress) }
@@ -89,7 +102,7 @@ struct StoreWorker: Sendable {
     private func failedLocally(_ error: any Error, _ progress: inout Progress) {
         progress.localFailures += 1
         let wait = progress.retry.delay(attempt: progress.localFailures)
-        progress.notBefore = .now + wait
+        progress.localNotBefore = .now + wait
         let text = "\(error)"
         guard progress.localError != text else { return }
         progress.localError = text
@@ -108,21 +121,19 @@ struct StoreWorker: Sendable {
         )
     }
 
-    private var initialState: String {
-        runtime.current.config.stores[store]?.enabled == false ? "disabled" : "ok"
-    }
-
     /// Does one unit of work; returns whether there was any.
     private func step(_ progress: inout Progress) async throws -> Bool {
         guard let storeConfig = runtime.current.config.stores[store], let api = runtime.client(store) else {
             return false
         }
+        let before = progress.health
+        progress.health.configure(enabled: storeConfig.enabled)
+        if progress.health != before { runtime.setStoreHealth(store, progress.health) }
         guard storeConfig.enabled else {
-            runtime.setStoreStatus(store, state: "disabled", reason: nil)
             progress.outage.suspended()
             return false
         }
-        if progress.paused != nil {
+        if progress.health.isPaused {
             try await probe(api, &progress)
         }
         if let intent = try runtime.state.intents(store: store).first {
@@ -537,7 +548,7 @@ struct StoreWorker: Sendable {
                 )
             }
             try runtime.state.update(updates, settling: intent.id)
-            runtime.setStoreStatus(store, state: "ok", reason: nil, success: true)
+            runtime.setStoreHealth(store, progress.health, success: true)
             logger.info(
                 "applied \(rows.count) row(s) for \(members.count) line(s) in one call",
                 metadata: [
@@ -684,10 +695,7 @@ struct StoreWorker: Sendable {
         progress.budget.spend(cost, at: .now)
         do {
             let value = try await body(api)
-            if progress.failures > 0 || progress.paused != nil {
-                resume(&progress)
-            }
-            progress.failures = 0
+            if progress.health != .ok { resume(&progress) }
             progress.outage.succeeded()
             return value
         } catch {
@@ -697,60 +705,71 @@ struct StoreWorker: Sendable {
         }
     }
 
+    /// Turns a call that reached no verdict into the store's next health: backoff, a wait for the bucket, or a
+    /// pause; logs it, and counts it toward `max_retry_hours` only while the store is active.
     private func handle(_ error: ShopifyError, _ progress: inout Progress) {
         if let cost = error.cost { progress.budget.observe(cost, at: .now) }
         let metadata: Logger.Metadata = [
             "shopify.error_code": "\(error.shopifyCode ?? error.httpStatus.map { "HTTP \($0)" } ?? "\(error.code)")",
             "shopify.error": "\(error.message)",
         ]
+        let retryAfter = error.retryAfter.map {
+            Double($0.components.seconds) + Double($0.components.attoseconds) / 1e18
+        }
+        let trouble: StoreHealth.Trouble
         switch error.code {
-        case .accessDenied:
-            let reason = error.httpStatus.map { "\($0)" } ?? "access denied"
-            if progress.paused == nil {
+        case .accessDenied: trouble = .accessDenied(reason: error.httpStatus.map { "\($0)" } ?? "access denied")
+        case .throttled: trouble = .throttled(retryAfter: retryAfter)
+        default: trouble = .unavailable(reason: "\(error.code)", retryAfter: retryAfter)
+        }
+        let before = progress.health
+        let policy = progress.retry
+        progress.health.observe(trouble, now: Self.seconds()) { attempt, retryAfter in
+            let wait = policy.delay(attempt: attempt, retryAfter: retryAfter.map { .milliseconds(Int64($0 * 1000)) })
+            return Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
+        }
+        let wait = progress.health.waitsUntil.map { max(0, $0 - Self.seconds()) } ?? 0
+        switch progress.health {
+        case .paused:
+            progress.outage.suspended()
+            if !before.isPaused {
                 logger.critical(
                     "store paused: Shopify refused the token (\(error)); its work waits and is probed with backoff",
                     metadata: metadata.merging(["message_id": MessageID.storePaused.metadataValue]) { $1 }
                 )
             }
-            progress.paused = reason
-            progress.outage.suspended()
-            progress.probeFailures += 1
-            progress.notBefore = .now + progress.retry.delay(attempt: progress.probeFailures)
-            runtime.setStoreStatus(store, state: "paused", reason: reason, error: error.description)
         case .throttled:
-            progress.notBefore = .now + (error.retryAfter ?? .seconds(1))
             logger.notice(
-                "throttled by Shopify; waiting \(error.retryAfter ?? .seconds(1))",
+                "throttled by Shopify; waiting \(String(format: "%.1f", wait)) s",
                 metadata: metadata.merging([
                     "message_id": MessageID.callRetrying.metadataValue, "sync.outcome": "retrying",
                 ]) { $1 }
             )
-        default:
-            progress.failures += 1
+        case .backoff:
             progress.outage.failed(now: runtime.now().timeIntervalSince1970)
-            let wait = progress.retry.delay(attempt: progress.failures, retryAfter: error.retryAfter)
-            progress.notBefore = .now + wait
-            runtime.setStoreStatus(store, state: "backoff", reason: "\(error.code)", error: error.description)
             logger.warning(
-                "call failed (\(error)); retrying in \(wait)",
+                "call failed (\(error)); retrying in \(String(format: "%.1f", wait)) s",
                 metadata: metadata.merging([
                     "message_id": MessageID.callRetrying.metadataValue, "sync.outcome": "retrying",
                 ]) { $1 }
             )
+        case .ok, .disabled:
+            break
+        }
+        if progress.health.name != before.name || progress.health.reason != before.reason {
+            runtime.setStoreHealth(store, progress.health, error: error.description)
         }
     }
 
     private func resume(_ progress: inout Progress) {
-        if progress.paused != nil {
+        if progress.health.isPaused {
             logger.notice(
                 "store resumed: Shopify accepts the token again",
                 metadata: ["message_id": MessageID.storeResumed.metadataValue]
             )
         }
-        progress.paused = nil
-        progress.probeFailures = 0
-        progress.failures = 0
-        runtime.setStoreStatus(store, state: "ok", reason: nil, success: true)
+        progress.health.succeeded()
+        runtime.setStoreHealth(store, progress.health, success: true)
     }
 
     /// While paused, one cheap read decides whether the store works again.

@@ -80,15 +80,15 @@ public final class SyncRuntime: Sendable {
 
     func now() -> Date { Date() }
 
-    /// Records a store's health for `status` and the STATUS= line.
-    func setStoreStatus(_ store: String, state: String, reason: String?, success: Bool = false, error: String? = nil) {
-        let line = reason.map { "\(state): \($0)" } ?? state
+    /// Records a store's health for `status`, metrics and the STATUS= line.
+    func setStoreHealth(_ store: String, _ health: StoreHealth, success: Bool = false, error: String? = nil) {
+        let line = health.reason.map { "\(health.name.rawValue): \($0)" } ?? health.name.rawValue
         storeStatus.withLock { $0[store] = line }
         do {
             try self.state.setStoreState(
                 store: store,
-                state: state,
-                reason: reason,
+                state: health.name,
+                reason: health.reason,
                 success: success,
                 error: error,
                 now: now().timeIntervalSince1970

@@ -215,8 +215,7 @@ public struct LineUpdate: Sendable, Hashable {
 /// A store's health, for `status`.
 public struct StoreStateRecord: Sendable, Hashable, Codable {
     public var store: String
-    /// ok, paused, backoff, disabled.
-    public var state: String
+    public var state: StoreHealth.Name
     public var reason: String?
     public var lastSuccess: Double?
     public var lastError: String?

@@ -614,9 +614,10 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Records a store's health (its name and reason), and when `success`, the time of its last success.
     public func setStoreState(
         store: String,
-        state: String,
+        state: StoreHealth.Name,
         reason: String?,
         success: Bool = false,
         error: String? = nil,
@@ -631,7 +632,7 @@ public final class StateStore: Sendable {
                         last_success = COALESCE(excluded.last_success, last_success),
                         last_error = COALESCE(excluded.last_error, last_error), updated_at = excluded.updated_at
                     """,
-                arguments: [store, state, reason, success ? now : nil, error, now]
+                arguments: [store, state.rawValue, reason, success ? now : nil, error, now]
             )
         }
     }
@@ -642,7 +643,7 @@ public final class StateStore: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT * FROM store_state") {
                 let record = StoreStateRecord(
                     store: row["store"],
-                    state: row["state"],
+                    state: try Self.value(StoreHealth.Name.self, row, "store_state", "state"),
                     reason: row["reason"],
                     lastSuccess: row["last_success"],
                     lastError: row["last_error"],

@@ -151,7 +151,7 @@ struct WritebackTests {
             try world.drop("p.json", movement("p-1", "receipt", [("TEE-RED-M", "WH1", 4)]))
             var paused = false
             for _ in 0..<100 where !paused {
-                paused = try world.state.storeStates()["main"]?.state == "paused"
+                paused = try world.state.storeStates()["main"]?.state == .paused
                 try await Task.sleep(for: .milliseconds(50))
             }
             #expect(paused)
@@ -161,7 +161,7 @@ struct WritebackTests {
             try await world.waitFinished(["p.json"], timeout: .seconds(60))
             #expect(try world.report("p.json").folder == "done")
             #expect(await world.onHand("main", "gid://shopify/InventoryItem/1002", W.main1) == 14)
-            #expect(try world.state.storeStates()["main"]?.state == "ok")
+            #expect(try world.state.storeStates()["main"]?.state == .ok)
         }
     }
 

@@ -467,26 +467,26 @@ struct StateStoreTests {
     @Test func storeStateUpsert() throws {
         try Self.withStore { store, _ in
             #expect(try store.storeStates().isEmpty)
-            try store.setStoreState(store: "main", state: "ok", reason: nil, success: true, now: 10)
-            try store.setStoreState(store: "main", state: "backoff", reason: "HTTP 503", error: "HTTP 503", now: 20)
-            try store.setStoreState(store: "au", state: "disabled", reason: "enabled = false", now: 30)
+            try store.setStoreState(store: "main", state: .ok, reason: nil, success: true, now: 10)
+            try store.setStoreState(store: "main", state: .backoff, reason: "HTTP 503", error: "HTTP 503", now: 20)
+            try store.setStoreState(store: "au", state: .disabled, reason: "enabled = false", now: 30)
             var states = try store.storeStates()
             #expect(
                 states["main"]
                     == StoreStateRecord(
                         store: "main",
-                        state: "backoff",
+                        state: .backoff,
                         reason: "HTTP 503",
                         lastSuccess: 10,
                         lastError: "HTTP 503",
                         updatedAt: 20
                     )
             )
-            #expect(states["au"]?.state == "disabled")
+            #expect(states["au"]?.state == .disabled)
             #expect(states["au"]?.lastSuccess == nil)
-            try store.setStoreState(store: "main", state: "ok", reason: nil, success: true, now: 40)
+            try store.setStoreState(store: "main", state: .ok, reason: nil, success: true, now: 40)
             states = try store.storeStates()
-            #expect(states["main"]?.state == "ok")
+            #expect(states["main"]?.state == .ok)
             #expect(states["main"]?.reason == nil)
             #expect(states["main"]?.lastSuccess == 40)
             #expect(states["main"]?.lastError == "HTTP 503")
