@@ -64,6 +64,58 @@ struct ShopifyErrorClassTests {
         #expect(ShopifyErrorClass.of(userErrorCode: code, mutation: mutation, namesRow: namesRow) == expected)
     }
 
+    /// Every code of the schema, row by row, as Shopify documents them.
+    static let everyCode: [(String, InventoryMutation, ShopifyErrorClass)] = [
+        ("INTERNAL_LEDGER_DOCUMENT", .adjust, .failCall),
+        ("INVALID_AVAILABLE_DOCUMENT", .adjust, .failCall),
+        ("INVALID_INVENTORY_ITEM", .adjust, .failRow),
+        ("INVALID_LEDGER_DOCUMENT", .adjust, .failCall),
+        ("INVALID_LOCATION", .adjust, .failRow),
+        ("INVALID_QUANTITY_DOCUMENT", .adjust, .failCall),
+        ("INVALID_QUANTITY_NAME", .adjust, .failCall),
+        ("INVALID_QUANTITY_TOO_LOW", .adjust, .failRow),
+        ("INVALID_QUANTITY_TOO_HIGH", .adjust, .failRow),
+        ("INVALID_REASON", .adjust, .failCall),
+        ("INVALID_REFERENCE_DOCUMENT", .adjust, .failCall),
+        ("SERVICE_UNAVAILABLE", .adjust, .retrySameKey),
+        ("CHANGE_FROM_QUANTITY_STALE", .adjust, .rereadRow),
+        ("ADJUST_QUANTITIES_FAILED", .adjust, .failCall),
+        ("MAX_ONE_LEDGER_DOCUMENT", .adjust, .failCall),
+        ("ITEM_NOT_STOCKED_AT_LOCATION", .adjust, .failRow),
+        ("NON_MUTABLE_INVENTORY_ITEM", .adjust, .failRow),
+        ("IDEMPOTENCY_CONCURRENT_REQUEST", .adjust, .retrySameKey),
+        ("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", .adjust, .possiblyApplied),
+        ("IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED", .adjust, .reopenUnderNewKey),
+        ("INVALID_INVENTORY_ITEM", .set, .failRow),
+        ("INVALID_LOCATION", .set, .failRow),
+        ("INVALID_QUANTITY_NEGATIVE", .set, .failRow),
+        ("INVALID_REASON", .set, .failCall),
+        ("INVALID_REFERENCE_DOCUMENT", .set, .failCall),
+        ("ITEM_NOT_STOCKED_AT_LOCATION", .set, .failRow),
+        ("INVALID_QUANTITY_TOO_HIGH", .set, .failRow),
+        ("INVALID_QUANTITY_TOO_LOW", .set, .failRow),
+        ("COMPARE_QUANTITY_REQUIRED", .set, .failCall),
+        ("COMPARE_QUANTITY_STALE", .set, .rereadRow),
+        ("CHANGE_FROM_QUANTITY_STALE", .set, .rereadRow),
+        ("INVALID_NAME", .set, .failCall),
+        ("NO_DUPLICATE_INVENTORY_ITEM_ID_GROUP_ID_PAIR", .set, .failRow),
+        ("NON_MUTABLE_INVENTORY_ITEM", .set, .failRow),
+        ("IDEMPOTENCY_CONCURRENT_REQUEST", .set, .retrySameKey),
+        ("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", .set, .possiblyApplied),
+        ("IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED", .set, .reopenUnderNewKey),
+    ]
+
+    @Test("every code of the schema has the class written here, naming its row", arguments: everyCode)
+    func everyCodeNamingItsRow(code: String, mutation: InventoryMutation, expected: ShopifyErrorClass) {
+        #expect(ShopifyErrorClass.of(userErrorCode: code, mutation: mutation, namesRow: true) == expected)
+    }
+
+    @Test("the rows here cover the whole table")
+    func rowsCoverTheTable() {
+        #expect(Self.everyCode.filter { $0.1 == .adjust }.count == ShopifyErrorClass.adjustCodes.count)
+        #expect(Self.everyCode.filter { $0.1 == .set }.count == ShopifyErrorClass.setCodes.count)
+    }
+
     @Test("a nil code is refused like an unknown one")
     func nilCode() {
         #expect(ShopifyErrorClass.of(userErrorCode: nil, mutation: .adjust, namesRow: false) == .failCall)

@@ -64,6 +64,21 @@ struct UnknownOutcomeTests {
         }
     }
 
+    @Test("the WMS dropping the same movement again within the window resends the held call with its key")
+    func reDropWithinTheWindow() async throws {
+        try await withEngine(extraConfig: "max_retry_hours = 0.001") { world in
+            let report = try await Self.loseAnAppliedCall(world)
+            #expect(report.lines?.first?.errorCode == "outcome_unknown")
+            let keys = Set(await Self.adjustKeys(world))
+            await world.simulator.state.updateFaults { $0.failRate = 0 }
+            try world.drop("again.json", movement("lost-1", "receipt", [("CAP-BLK", "WH1", 3)]))
+            try await world.waitFinished(["again.json"], timeout: .seconds(30))
+            #expect(try world.report("again.json").folder == "done")
+            #expect(await world.onHand("main", Self.capBlk, W.main1) == 13, "the re-drop applied the receipt twice")
+            #expect(Set(await Self.adjustKeys(world)) == keys)
+        }
+    }
+
     @Test("past the idempotency window nothing is resent (outcome_unknown_expired), by requeue or by a WMS re-drop")
     func requeuePastTheWindow() async throws {
         // The window is 7.2 s; giving up takes 3.6 s of outage.
@@ -125,29 +140,45 @@ struct UnknownOutcomeTests {
         }
     }
 
+    /// What a whole-call userError of each class does to a +3 movement (CAP-BLK at 10) or a bulk sync to 20:
+    /// the folder it ends in, the level, and how many keys were used.
+    static func expected(_ kind: ShopifyErrorClass, applied: Int) -> (folder: String, level: Int, keys: Int) {
+        switch kind {
+        case .retrySameKey: ("done", applied, 1)
+        case .reopenUnderNewKey: ("done", applied, 2)
+        case .possiblyApplied, .failCall: ("failed", 10, 1)
+        // Pointing at no row, a row-level code concerns the whole call (see ShopifyErrorClass.of).
+        case .rereadRow: ("done", applied, 2)
+        case .failRow: ("failed", 10, 1)
+        }
+    }
+
     @Test(
-        "Shopify's error codes through the simulator: retried with the key, reopened under a new one, or failed",
-        arguments: [
-            ("IDEMPOTENCY_CONCURRENT_REQUEST", "done", 13, 1),
-            ("SERVICE_UNAVAILABLE", "done", 13, 1),
-            ("IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED", "done", 13, 2),
-            ("IDEMPOTENCY_KEY_PARAMETER_MISMATCH", "failed", 10, 1),
-            ("INVALID_REASON", "failed", 10, 1),
-        ]
+        "every userError code of both mutations through the simulator: retried, reopened or failed by its class",
+        arguments: ShopifyErrorClass.adjustCodes.keys.sorted().map { ($0, InventoryMutation.adjust) }
+            + ShopifyErrorClass.setCodes.keys.sorted().map { ($0, InventoryMutation.set) }
     )
-    func errorCodes(code: String, folder: String, level: Int, distinctKeys: Int) async throws {
+    func everyErrorCode(code: String, mutation: InventoryMutation) async throws {
         try await withEngine { world in
             await world.simulator.state.updateFaults { $0.userErrorNext = [code] }
-            try world.drop("coded.json", movement("coded-1", "receipt", [("CAP-BLK", "WH1", 3)]))
+            let body =
+                mutation == .adjust
+                ? movement("coded-1", "receipt", [("CAP-BLK", "WH1", 3)])
+                : BulkSyncTests.bulk("coded-1", store: "main", [("CAP-BLK", "WH1", 20)])
+            try world.drop("coded.json", body)
             try await world.waitFinished(["coded.json"], timeout: .seconds(30))
-            let (actualFolder, report) = try world.report("coded.json")
-            #expect(actualFolder == folder, "\(code): \(report.lines?.first?.errorCode ?? "")")
-            #expect(await world.onHand("main", Self.capBlk, W.main1) == level)
-            #expect(Set(await Self.adjustKeys(world)).count == distinctKeys)
-            if code == "IDEMPOTENCY_KEY_PARAMETER_MISMATCH" {
-                #expect(report.lines?.first?.errorCode == "outcome_unknown")
-            } else if folder == "failed" {
-                #expect(report.lines?.first?.errorCode == code)
+            let (folder, report) = try world.report("coded.json")
+            let kind = ShopifyErrorClass.of(userErrorCode: code, mutation: mutation, namesRow: false)
+            let expected = Self.expected(kind, applied: mutation == .adjust ? 13 : 20)
+            let line = report.lines?.first { $0.store == "main" }
+            #expect(folder == expected.folder, "\(code) (\(kind)): \(line?.errorCode ?? "")")
+            #expect(await world.onHand("main", Self.capBlk, W.main1) == expected.level, "\(code)")
+            let keys = await world.calls(mutation.rawValue).compactMap(\.idempotencyKey)
+            #expect(Set(keys).count == expected.keys, "\(code): keys \(keys)")
+            if kind == .possiblyApplied {
+                #expect(line?.errorCode == "outcome_unknown")
+            } else if expected.folder == "failed" {
+                #expect(line?.errorCode == code)
             }
         }
     }
