@@ -60,7 +60,7 @@ public struct OperatorCommands: Sendable {
                 continue
             }
             guard Spool.isValidName(name) else {
-                invalid.append("\(file): the name must match [A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+                invalid.append("\(file): the name must match \(Spool.nameRule)")
                 continue
             }
             do {

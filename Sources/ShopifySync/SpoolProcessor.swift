@@ -85,7 +85,7 @@ final class SpoolProcessor: Sendable {
                     name,
                     from: .pending,
                     reason: "bad_name",
-                    message: "file names must match [A-Za-z0-9][A-Za-z0-9._-]{0,199}"
+                    message: "only files named \(Spool.nameRule) are requests; this one is not read"
                 )
                 continue
             }

@@ -16,7 +16,7 @@ extension Spool {
         guard Self.isValidName(name) else {
             throw SpoolRejection(
                 reason: SpoolRejection.badName,
-                message: "the name \(String(reflecting: name)) does not match [A-Za-z0-9][A-Za-z0-9._-]{0,199}"
+                message: "the name \(String(reflecting: name)) does not match \(Self.nameRule)"
             )
         }
         let path = self.path(.processing, name)

@@ -33,10 +33,16 @@ public struct Spool: Sendable {
 
     // MARK: - Names
 
-    /// Whether `name` is a valid request name: `[A-Za-z0-9][A-Za-z0-9._-]{0,199}`.
+    /// The rule for request names, as error messages quote it.
+    public static let nameRule = "[A-Za-z0-9][A-Za-z0-9._-]{0,194}.json"
+
+    /// Whether `name` is a valid request name: ``nameRule``. Only names ending in `.json` are requests, so a
+    /// producer's temporary (`x.json.tmp`) or any other file left in pending/ is refused, never read as one.
     public static func isValidName(_ name: String) -> Bool {
         let bytes = name.utf8
-        guard let first = bytes.first, bytes.count <= 200, isAlphanumeric(first) else {
+        guard let first = bytes.first, bytes.count <= 200, isAlphanumeric(first), name.hasSuffix(".json"),
+            bytes.count > 5
+        else {
             return false
         }
         return bytes.allSatisfy {

@@ -14,7 +14,7 @@ public struct SpoolRejection: Error, Sendable, Hashable, CustomStringConvertible
 
     public var description: String { "\(self.reason): \(self.message)" }
 
-    /// The name does not match `[A-Za-z0-9][A-Za-z0-9._-]{0,199}`.
+    /// The name does not match ``Spool/nameRule`` (only names ending in `.json` are requests).
     public static let badName = "bad_name"
     /// The file is a symbolic link (whatever it points to).
     public static let symlink = "symlink"

@@ -252,7 +252,7 @@ struct BadInputTests {
             try world.drop("f-too-large.json", padded)
             expected.append(("f-too-large.json", "too_large", nil))
 
-            for name in ["bad name.json", "-x.json", "é.json", "x.json~oops!"] {
+            for name in ["bad name.json", "-x.json", "é.json", "x.json~oops!", "x.json.tmp", "x", "x.JSON", "x.jsonl"] {
                 try world.drop(name, Self.good)
                 expected.append((name, "bad_name", nil))
             }

@@ -71,14 +71,19 @@ struct SpoolTests {
 
     // MARK: - Names
 
-    @Test(arguments: ["a", "A.json", "0", "rcpt-000123.json", "a_b.c-d", "x" + String(repeating: "y", count: 199)])
+    @Test(arguments: [
+        "a.json", "A.json", "0.json", "rcpt-000123.json", "a_b.c-d.json",
+        "x" + String(repeating: "y", count: 194) + ".json",
+    ])
     func validNames(_ name: String) {
         #expect(Spool.isValidName(name))
     }
 
     @Test(arguments: [
-        "", ".hidden.json", "-dash.json", "_under", "a b.json", "a/b", "é.json", "a\u{0}b", "a:b", "a\nb",
-        "x" + String(repeating: "y", count: 200), "..", "~undecodable-ff",
+        "", ".hidden.json", "-dash.json", "_under.json", "a b.json", "a/b.json", "é.json", "a\u{0}b.json", "a:b.json",
+        "a\nb.json", "x" + String(repeating: "y", count: 195) + ".json", "..", "~undecodable-ff",
+        // Only names ending in .json are requests.
+        "a", "x.json.tmp", "x.JSON", ".json", "x.jsonl", "x.json~",
     ])
     func invalidNames(_ name: String) {
         #expect(!Spool.isValidName(name))
