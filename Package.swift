@@ -33,6 +33,8 @@ let package = Package(
             pkgConfig: "libsystemd",
             providers: [.apt(["libsystemd-dev"])]
         ),
+        // The C library's renameat2(2), which the Glibc module does not declare.
+        .systemLibrary(name: "CSpool"),
 
         // MARK: - Libraries
         .target(
@@ -45,6 +47,7 @@ let package = Package(
         .target(
             name: "Spool",
             dependencies: [
+                "CSpool",
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -1,3 +1,4 @@
+import CSpool
 import Glibc
 import SystemPackage
 
@@ -5,20 +6,6 @@ import SystemPackage
 ///
 /// Every function retries on EINTR and reports failure as `Errno`; callers attach the path.
 enum Sys {
-    /// `renameat2(2)`; the Glibc module does not import it, so it is looked up once in the C library.
-    private typealias RenameAt2 =
-        @convention(c) (CInt, UnsafePointer<CChar>?, CInt, UnsafePointer<CChar>?, CUnsignedInt) -> CInt
-
-    private static let renameAt2: RenameAt2? = {
-        guard let handle = dlopen(nil, RTLD_NOW), let symbol = dlsym(handle, "renameat2") else {
-            return nil
-        }
-        return unsafeBitCast(symbol, to: RenameAt2.self)
-    }()
-
-    /// `RENAME_NOREPLACE` from <linux/fs.h>.
-    private static let renameNoReplaceFlag: CUnsignedInt = 1
-
     static func retrying(_ body: () -> CInt) throws(Errno) -> CInt {
         while true {
             let result = body()
@@ -32,12 +19,10 @@ enum Sys {
         }
     }
 
-    /// Renames `from` to `to`, failing with EEXIST instead of replacing an existing `to`.
+    /// Renames `from` to `to`, failing with EEXIST instead of replacing an existing `to` (`renameat2(2)` with
+    /// `RENAME_NOREPLACE`, atomic in the kernel).
     static func renameNoReplace(_ from: UnsafePointer<CChar>, _ to: UnsafePointer<CChar>) throws(Errno) {
-        guard let renameAt2 = Self.renameAt2 else {
-            throw Errno.noFunction
-        }
-        _ = try retrying { renameAt2(AT_FDCWD, from, AT_FDCWD, to, renameNoReplaceFlag) }
+        _ = try retrying { cspool_rename_noreplace(from, to) }
     }
 
     /// Renames `from` to `to`, failing with EEXIST instead of replacing an existing `to`.
