@@ -118,15 +118,26 @@ let package = Package(
         ),
 
         // MARK: - Tests
+        // Temporary folders and spools, the NOTIFY_SOCKET listener, the journal: no HTTP stack, so the core, spool,
+        // state and systemd suites build without Hummingbird, NIO or GraphQL.
         .target(
             name: "TestSupport",
             dependencies: [
-                "ShopifySyncCore",
-                "ShopifySimulator",
                 "Spool",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             path: "Tests/TestSupport"
+        ),
+        // The embedded simulator's shops and the captured responses, for the HTTP and daemon suites.
+        .target(
+            name: "SimulatorTestSupport",
+            dependencies: [
+                "ShopifySimulator",
+                "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/SimulatorTestSupport"
         ),
         .testTarget(name: "ShopifySyncCoreTests", dependencies: ["ShopifySyncCore", "TestSupport"]),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
@@ -139,10 +150,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
-        .testTarget(name: "ShopifySimulatorTests", dependencies: ["ShopifySimulator", "ShopifyAPI", "TestSupport"]),
+        .testTarget(
+            name: "ShopifySimulatorTests",
+            dependencies: ["ShopifySimulator", "ShopifyAPI", "SimulatorTestSupport", "TestSupport"]
+        ),
         .testTarget(
             name: "ShopifySyncTests",
-            dependencies: ["ShopifySync", "ShopifySimulator", "TestSupport"]
+            dependencies: ["ShopifySync", "ShopifySimulator", "SimulatorTestSupport", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -6,7 +6,7 @@ import Testing
 
 /// The vendored Shopify ground truth (`vendor/shopify`): the schema and the live captures.
 enum ShopifyMaterial {
-    static var directory: URL { ShopifyFixtures.directory }
+    static var directory: URL { VendoredShopify.directory }
 
     static var schemaFile: URL { directory.appendingPathComponent("schema-2026-07.graphql") }
 

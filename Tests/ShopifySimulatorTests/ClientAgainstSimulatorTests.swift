@@ -2,7 +2,7 @@ import Foundation
 import ShopifyAPI
 import ShopifySimulator
 import ShopifySyncCore
-import TestSupport
+import SimulatorTestSupport
 import Testing
 
 /// The real client (`ShopifyClient` over libcurl) against the simulator: every call shopify-sync makes.

@@ -1,7 +1,7 @@
 import Foundation
 import ShopifyAPI
 import ShopifySimulator
-import TestSupport
+import SimulatorTestSupport
 import Testing
 
 /// The cost bucket, THROTTLED, 401s, injected 5xx and "apply, then break the connection".

@@ -1,6 +1,6 @@
 import Foundation
 import ShopifySimulator
-import TestSupport
+import SimulatorTestSupport
 import Testing
 
 /// Replays captured requests from `vendor/shopify/fixtures/2026-04` against the simulator and compares the

@@ -1,6 +1,6 @@
 import Foundation
 import ShopifySimulator
-import TestSupport
+import SimulatorTestSupport
 import Testing
 
 /// All-or-nothing, limits, compare checks and idempotency of the two inventory writes.

@@ -1,7 +1,7 @@
 import Foundation
 import ShopifyAPI
 import ShopifySimulator
-import TestSupport
+import SimulatorTestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -1,7 +1,6 @@
 import Foundation
 import ShopifyAPI
 import ShopifySimulator
-import TestSupport
 
 /// Posts GraphQL to an embedded simulator over real libcurl (the client's own transport).
 struct SimulatorHTTP {

@@ -1,7 +1,6 @@
 import Foundation
 import Logging
 import ShopifySimulator
-import TestSupport
 import Testing
 
 #if canImport(FoundationNetworking)

@@ -1,6 +1,6 @@
 import Foundation
 import ShopifySimulator
-import TestSupport
+import SimulatorTestSupport
 import Testing
 
 /// `systemctl stop` (SIGTERM) while a Shopify call is on the wire.
