@@ -17,6 +17,9 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // The simulator names HTTPTypes and NIOCore types itself; hummingbird already depends on both.
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
         .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
@@ -61,10 +64,7 @@ let package = Package(
         ),
         .target(
             name: "ShopifyAPI",
-            dependencies: [
-                "CCurl",
-                .product(name: "Logging", package: "swift-log"),
-            ]
+            dependencies: ["CCurl"]
         ),
         .target(
             name: "Systemd",
@@ -84,6 +84,7 @@ let package = Package(
                 "Systemd",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -95,6 +96,8 @@ let package = Package(
             dependencies: [
                 "ShopifySyncCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "Logging", package: "swift-log"),
@@ -106,7 +109,11 @@ let package = Package(
             name: "shopify-sync",
             dependencies: [
                 "ShopifySync",
+                "ShopifySyncCore",
+                "ShopifyAPI",
+                "Systemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -114,6 +121,7 @@ let package = Package(
             dependencies: [
                 "ShopifySimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -140,8 +148,15 @@ let package = Package(
             path: "Tests/SimulatorTestSupport"
         ),
         .testTarget(name: "ShopifySyncCoreTests", dependencies: ["ShopifySyncCore", "TestSupport"]),
-        .testTarget(name: "SpoolTests", dependencies: ["Spool", "TestSupport"]),
-        .testTarget(name: "SyncStateTests", dependencies: ["SyncState", "TestSupport"]),
+        .testTarget(
+            name: "SpoolTests",
+            dependencies: [
+                "Spool", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(name: "SyncStateTests", dependencies: ["SyncState", "ShopifySyncCore", "TestSupport"]),
         .testTarget(
             name: "ShopifyAPITests",
             dependencies: [
@@ -149,14 +164,22 @@ let package = Package(
                 .product(name: "GraphQL", package: "GraphQL"),
             ]
         ),
-        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
+        .testTarget(
+            name: "SystemdTests",
+            dependencies: ["Systemd", "TestSupport", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "ShopifySimulatorTests",
-            dependencies: ["ShopifySimulator", "ShopifyAPI", "SimulatorTestSupport", "TestSupport"]
+            dependencies: ["ShopifySimulator", "ShopifyAPI", "ShopifySyncCore", "SimulatorTestSupport", "TestSupport"]
         ),
         .testTarget(
             name: "ShopifySyncTests",
-            dependencies: ["ShopifySync", "ShopifySimulator", "SimulatorTestSupport", "TestSupport"]
+            dependencies: [
+                "ShopifySync", "ShopifySyncCore", "Spool", "SyncState", "ShopifyAPI", "Systemd", "ShopifySimulator",
+                "SimulatorTestSupport", "TestSupport",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]
