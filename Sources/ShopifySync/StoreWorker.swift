@@ -17,8 +17,6 @@ struct StoreWorker: Sendable {
     let runtime: SyncRuntime
     /// How long an idle worker sleeps before it looks again without being rung.
     var idleTimeout: Duration = .seconds(5)
-    /// How many times a stale compare-and-set row is re-read before its line fails.
-    static let maxRereads = 3
     /// How long a SKU lookup miss is trusted before it is asked again.
     static let lookupMissTTL: Double = 3600
 
@@ -402,7 +400,7 @@ struct StoreWorker: Sendable {
             try expire(intent, members: members)
             return
         }
-        let rows: [Row]
+        let rows: [Settlement.Row]
         do {
             guard StoredIntent.knownFormats.contains(intent.format) else {
                 throw LedgerCorruption(table: "intents", column: "format", value: "\(intent.format)")
@@ -533,18 +531,32 @@ struct StoreWorker: Sendable {
     private func settle(
         _ intent: StoredIntent,
         members: [LineRecord],
-        rows: [Row],
+        rows: [Settlement.Row],
         result: MutationResult,
         _ progress: inout Progress
     ) throws {
-        guard !result.userErrors.isEmpty else {
-            let updates = members.map { line -> LineUpdate in
-                let row = rows.firstIndex { $0.item == line.inventoryItem && $0.location == line.location }
-                return LineUpdate(
+        let settlement = Settlement.of(
+            intent.kind == .adjust ? .adjust : .set,
+            rows: rows,
+            members: members.map {
+                Settlement.Member(ref: $0.ref, item: $0.inventoryItem, location: $0.location, rereads: $0.rereads)
+            },
+            errors: result.userErrors.map { error in
+                Settlement.UserError(
+                    code: error.code,
+                    message: error.message,
+                    row: error.rowIndex.flatMap { $0 < rows.count ? $0 : nil }
+                )
+            }
+        )
+        switch settlement {
+        case .applied(let figures):
+            let updates = members.map { line in
+                LineUpdate(
                     ref: line.ref,
                     state: .applied,
-                    before: row.flatMap { rows[$0].changeFrom },
-                    after: line.kind == .set ? row.flatMap { rows[$0].quantity } : nil
+                    before: figures[line.ref]?.before,
+                    after: line.kind == .set ? figures[line.ref]?.after : nil
                 )
             }
             try runtime.state.update(updates, settling: intent.id)
@@ -561,104 +573,60 @@ struct StoreWorker: Sendable {
                 ]
             )
             if intent.kind == .set { logBulkItems(updates, lines: members) }
-            return
-        }
-        let mutation: InventoryMutation = intent.kind == .adjust ? .adjust : .set
-        let classified = result.userErrors.map { error in
-            let row = error.rowIndex.flatMap { $0 < rows.count ? $0 : nil }
-            return (
-                error: error, row: row,
-                kind: ShopifyErrorClass.of(userErrorCode: error.code, mutation: mutation, namesRow: row != nil)
-            )
-        }
-        if let first = classified.first(where: { $0.kind == .possiblyApplied }) {
-            let code = first.error.code ?? ""
+        case .possiblyApplied(let code, let message):
             logger.critical(
-                "Shopify says key \(intent.idempotencyKey) was used with other parameters (\(code)): the first use may have been applied; its lines end as outcome_unknown",
+                "Shopify says key \(intent.idempotencyKey) was used with other parameters (\(code ?? "")): the first use may have been applied; its lines end as outcome_unknown",
                 metadata: [
                     "message_id": MessageID.lineFailed.metadataValue,
                     "shopify.idempotency_key": "\(intent.idempotencyKey)",
-                    "shopify.error_code": "\(first.error.code ?? "")",
-                    "shopify.error": "\(first.error.message)",
+                    "shopify.error_code": "\(code ?? "")",
+                    "shopify.error": "\(message)",
                 ]
             )
-            try holdUnknown(intent, members: members, cause: "\(first.error.code ?? ""): \(first.error.message)")
-            return
-        }
-        if let first = classified.first(where: { $0.kind == .retrySameKey }) {
-            let error = ShopifyError(
-                code: .unavailable,
-                message: first.error.message,
-                shopifyCode: first.error.code,
-                cost: result.cost
-            )
+            try holdUnknown(intent, members: members, cause: "\(code ?? ""): \(message)")
+        case .retrySameKey(let code, let message):
+            let error = ShopifyError(code: .unavailable, message: message, shopifyCode: code, cost: result.cost)
             try runtime.state.recordAttempt(intentID: intent.id, error: error.description)
             handle(error, &progress)
             if progress.outage.shouldGiveUp(maxRetryHours: runtime.current.config.maxRetryHours) {
                 // The first attempt may still be applying: the outcome is unknown, the key is kept.
                 try holdUnknown(intent, members: members, cause: error.description)
             }
-            return
-        }
-        if classified.contains(where: { $0.kind == .reopenUnderNewKey }) {
+        case .reopenUnderNewKey:
             try runtime.state.update(
                 members.map { LineUpdate(ref: $0.ref, state: .pending, newGeneration: true) },
                 settling: intent.id
             )
-            return
-        }
-        if let first = classified.first(where: { $0.kind == .failCall }) {
-            let updates = members.map {
-                LineUpdate(
-                    ref: $0.ref,
-                    state: .failed,
-                    errorCode: first.error.code ?? "USER_ERROR",
-                    error: first.error.message
-                )
-            }
+        case .failCall(let code, let message):
+            let updates = members.map { LineUpdate(ref: $0.ref, state: .failed, errorCode: code, error: message) }
             try runtime.state.update(updates, settling: intent.id)
             logLineOutcomes(updates, lines: members)
-            return
-        }
-        var updates: [LineUpdate] = []
-        for entry in classified {
-            guard let index = entry.row else { continue }
-            for line in members where line.inventoryItem == rows[index].item && line.location == rows[index].location {
-                if entry.kind == .rereadRow && line.rereads < Self.maxRereads {
-                    updates.append(LineUpdate(ref: line.ref, state: .pending, countReread: true))
-                } else {
-                    updates.append(
-                        LineUpdate(
-                            ref: line.ref,
-                            state: .failed,
-                            errorCode: entry.error.code ?? "USER_ERROR",
-                            error: entry.error.message
-                        )
-                    )
+        case .byRow(let verdicts):
+            let updates = members.compactMap { line -> LineUpdate? in
+                switch verdicts[line.ref] {
+                case .failed(let code, let message):
+                    LineUpdate(ref: line.ref, state: .failed, errorCode: code, error: message)
+                case .reread:
+                    LineUpdate(ref: line.ref, state: .pending, countReread: true)
+                case nil:
+                    nil
                 }
             }
+            // The rest goes back to pending and is resent without the refused rows, under a new key.
+            try runtime.state.update(updates, settling: intent.id)
+            logLineOutcomes(updates, lines: members)
         }
-        // The rest goes back to pending and is resent without the refused rows, under a new key.
-        try runtime.state.update(updates, settling: intent.id)
-        logLineOutcomes(updates, lines: members)
     }
 
-    private struct Row {
-        var item: String
-        var location: String
-        var changeFrom: Int?
-        var quantity: Int?
-    }
-
-    private func rowsOf(_ intent: StoredIntent) throws -> [Row] {
+    private func rowsOf(_ intent: StoredIntent) throws -> [Settlement.Row] {
         switch intent.kind {
         case .adjust:
             try Self.decode(AdjustRequest.self, intent.payload).changes.map {
-                Row(item: $0.inventoryItemID, location: $0.locationID, changeFrom: nil, quantity: nil)
+                Settlement.Row(item: $0.inventoryItemID, location: $0.locationID)
             }
         case .set:
             try Self.decode(SetRequest.self, intent.payload).quantities.map {
-                Row(
+                Settlement.Row(
                     item: $0.inventoryItemID,
                     location: $0.locationID,
                     changeFrom: $0.changeFromQuantity,
