@@ -1,27 +1,27 @@
-import Foundation
-import ShopifySyncCore
-import SyncState
-
 /// Turns a decoded request into ledger lines through the mapping rules, and applies the request-level checks
 /// (unknown store, the hard sync's mass-zero guard).
-struct RequestPlanner: Sendable {
+public struct RequestPlanner: Sendable {
     /// A request refused as a whole before any of it is recorded.
-    struct Refusal: Error, Sendable {
-        var reason: String
-        var message: String
+    public struct Refusal: Error, Sendable, Hashable {
+        public var reason: String
+        public var message: String
     }
 
     /// What a request becomes: its lines and the info kept with it.
-    struct Plan: Sendable {
-        var lines: [LineRecord]
-        var missingFromSnapshot: [String: [String]] = [:]
+    public struct Plan: Sendable {
+        public var lines: [LineRecord]
+        public var missingFromSnapshot: [String: [String]] = [:]
     }
 
-    var mapper: Mapper
+    public var mapper: Mapper
+
+    public init(mapper: Mapper) {
+        self.mapper = mapper
+    }
 
     /// A hash of the request's meaning (not its bytes), so the same movement re-dropped with other spacing
     /// is a duplicate and one with other content a conflict.
-    static func contentHash(_ request: Request) -> String {
+    public static func contentHash(_ request: Request) -> String {
         var parts: [String] = []
         switch request {
         case .movement(let movement):
@@ -39,7 +39,7 @@ struct RequestPlanner: Sendable {
         return StableHash.key(parts)
     }
 
-    func plan(_ request: Request, massZeroPercent: Double) throws(Refusal) -> Plan {
+    public func plan(_ request: Request, massZeroPercent: Double) throws(Refusal) -> Plan {
         switch request {
         case .movement(let movement): plan(movement)
         case .bulkSync(let bulk): try plan(bulk, massZeroPercent: massZeroPercent)
@@ -114,18 +114,14 @@ struct RequestPlanner: Sendable {
                 lines.filter { $0.ref.store == store && $0.state.isOpen && ($0.pairQuantity ?? $0.quantity) == 0 }
                     .map(\.sku)
             ).count
-            if bulk.items.isEmpty {
-                throw Refusal(
-                    reason: "mass_zero_guard",
-                    message: "a hard sync with no items would leave every mapped item unchecked; refused without force"
-                )
-            }
-            if !mapped.isEmpty, Double(zeros) * 100 > massZeroPercent * Double(mapped.count) {
-                throw Refusal(
-                    reason: "mass_zero_guard",
-                    message: "store \(store): \(zeros) of \(mapped.count) mapped items would be set to 0, over the "
-                        + "\(Int(massZeroPercent))% limit (mass_zero_percent); send again with force to do it"
-                )
+            if let refusal = Self.massZeroGuard(
+                store: store,
+                items: bulk.items.count,
+                zeros: zeros,
+                mapped: mapped.count,
+                percent: massZeroPercent
+            ) {
+                throw refusal
             }
         }
         return plan
@@ -160,5 +156,30 @@ struct RequestPlanner: Sendable {
                 reason: reason.rawValue
             )
         }
+    }
+
+    /// The hard sync's mass-zero guard (without `force`): an empty snapshot is refused, and so is one that
+    /// would set more than `percent` of a store's `mapped` items to 0. At the limit it passes.
+    public static func massZeroGuard(
+        store: String,
+        items: Int,
+        zeros: Int,
+        mapped: Int,
+        percent: Double
+    ) -> Refusal? {
+        if items == 0 {
+            return Refusal(
+                reason: "mass_zero_guard",
+                message: "a hard sync with no items would leave every mapped item unchecked; refused without force"
+            )
+        }
+        if mapped > 0, Double(zeros) * 100 > percent * Double(mapped) {
+            return Refusal(
+                reason: "mass_zero_guard",
+                message: "store \(store): \(zeros) of \(mapped) mapped items would be set to 0, over the "
+                    + "\(Int(percent))% limit (mass_zero_percent); send again with force to do it"
+            )
+        }
+        return nil
     }
 }
