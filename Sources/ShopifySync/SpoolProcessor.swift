@@ -187,7 +187,11 @@ final class SpoolProcessor: Sendable {
             )
             runtime.ringStores()
         case .duplicate(let existingFile):
-            var report = RequestReport(file: name, outcome: "duplicate", finishedAt: runtime.now())
+            var report = RequestReport(
+                file: name,
+                outcome: RequestVerdict.Outcome.duplicate.rawValue,
+                finishedAt: runtime.now()
+            )
             report.id = request.id
             report.kind = request.kind
             report.message = "movement \(request.id) was already applied (from \(existingFile)); applied once"
@@ -239,7 +243,11 @@ final class SpoolProcessor: Sendable {
         field: String? = nil,
         id: String? = nil
     ) {
-        var report = RequestReport(file: name, outcome: "refused", finishedAt: runtime.now())
+        var report = RequestReport(
+            file: name,
+            outcome: RequestVerdict.Outcome.refused.rawValue,
+            finishedAt: runtime.now()
+        )
         report.id = id
         report.reason = reason
         report.message = message
@@ -290,11 +298,11 @@ final class SpoolProcessor: Sendable {
         var items: [(RequestRecord, [LineRecord])] = []
         for var record in records {
             let lines = try state.lines(requestID: record.id)
-            let failed = lines.filter { $0.state == .failed }.count
-            record.status = failed > 0 ? .failed : .done
-            record.outcome = failed > 0 ? (lines.contains { $0.state == .applied } ? "partial" : "failed") : "applied"
-            record.reason = failed > 0 ? "lines_failed" : nil
-            record.message = failed > 0 ? "\(failed) line(s) failed" : nil
+            let verdict = RequestVerdict(lines: lines)
+            record.status = verdict.done ? .done : .failed
+            record.outcome = verdict.outcome.rawValue
+            record.reason = verdict.reason
+            record.message = verdict.message
             items.append((record, lines))
         }
         // The outcomes reach the disk, in one commit, before any file moves.
@@ -435,12 +443,7 @@ final class SpoolProcessor: Sendable {
         report.attempts = record.attempts
         report.receivedAt = RequestReport.timestamp(Date(timeIntervalSince1970: record.receivedAt))
         report.lines = lines.map(RequestReport.line)
-        var counts: [String: Int] = [:]
-        for line in lines {
-            let key = line.state == .skipped && line.reason == SkipReason.equal.rawValue ? "equal" : line.state.rawValue
-            counts[key, default: 0] += 1
-        }
-        report.counts = counts
+        report.counts = RequestVerdict(lines: lines).counts
         if let info = record.info, let data = info.data(using: .utf8),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         {
