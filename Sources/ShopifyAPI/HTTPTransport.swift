@@ -17,11 +17,19 @@ public struct HTTPResponse: Sendable {
         return headers.first { $0.name.lowercased() == wanted }?.value
     }
 
-    /// `Retry-After` given in seconds (integral or decimal); nil when absent or not a number.
-    public var retryAfter: Duration? {
-        guard let raw = header("Retry-After")?.trimmingWhitespace(), let seconds = Double(raw),
-            seconds.isFinite, seconds >= 0
-        else { return nil }
+    /// `Retry-After` as a wait from `now` (seconds since 1970): given in seconds (integral or decimal) or as
+    /// an HTTP date (RFC 9110: IMF-fixdate, or the obsolete RFC 850 and asctime forms); a date in the past is
+    /// no wait. Nil when absent or unreadable.
+    public func retryAfter(now: Double) -> Duration? {
+        guard let raw = header("Retry-After")?.trimmingWhitespace() else { return nil }
+        let seconds: Double
+        if let number = Double(raw), number.isFinite, number >= 0 {
+            seconds = number
+        } else if let date = HTTPDate.seconds(raw) {
+            seconds = max(0, date - now)
+        } else {
+            return nil
+        }
         return .milliseconds(Int64((seconds * 1000).rounded(.up)))
     }
 }

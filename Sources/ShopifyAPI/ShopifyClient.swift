@@ -18,6 +18,8 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
     private let transport: any HTTPTransport
     private let connectTimeout: Duration
     private let totalTimeout: Duration
+    /// Seconds since 1970, for a `Retry-After` given as a date.
+    private let now: @Sendable () -> Double
 
     /// - Parameters:
     ///   - endpoint: The base URL, `https://acme.myshopify.com` or `http://127.0.0.1:8080/main`; a bare
@@ -30,7 +32,8 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
         accessToken: String,
         transport: some HTTPTransport,
         connectTimeout: Duration = .seconds(10),
-        totalTimeout: Duration = .seconds(60)
+        totalTimeout: Duration = .seconds(60),
+        now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         var base = endpoint.trimmingWhitespace()
         if !base.contains("://") { base = "https://" + base }
@@ -40,6 +43,7 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
         self.transport = transport
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
+        self.now = now
     }
 
     public var description: String { "ShopifyClient(\(url))" }
@@ -204,14 +208,14 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
                 code: .throttled,
                 message: httpMessage(http),
                 httpStatus: http.status,
-                retryAfter: http.retryAfter
+                retryAfter: http.retryAfter(now: now())
             )
         case 500..<600:
             throw ShopifyError(
                 code: .unavailable,
                 message: httpMessage(http),
                 httpStatus: http.status,
-                retryAfter: http.retryAfter
+                retryAfter: http.retryAfter(now: now())
             )
         default:
             throw ShopifyError(code: .badResponse, message: httpMessage(http), httpStatus: http.status)

@@ -285,3 +285,30 @@ private let anySet = SetRequest(
         #expect(result.inventoryItemIDs == ["gid://shopify/InventoryItem/1", "gid://shopify/InventoryItem/5"])
     }
 }
+
+/// `Retry-After` as seconds and as each form of HTTP date (RFC 9110), read against a fixed clock.
+@Suite struct RetryAfterTests {
+    /// 1994-11-06T08:49:27Z: ten seconds before the dates below.
+    static let now = 784_111_767.0
+
+    @Test(
+        arguments: [
+            ("7", Duration?.some(.seconds(7))), ("0.5", .milliseconds(500)), ("0", .zero),
+            ("Sun, 06 Nov 1994 08:49:37 GMT", .seconds(10)), ("Sunday, 06-Nov-94 08:49:37 GMT", .seconds(10)),
+            ("Sun Nov  6 08:49:37 1994", .seconds(10)),
+            // A date already past is no wait.
+            ("Sun, 06 Nov 1994 08:49:17 GMT", .zero),
+            ("soon", nil), ("-3", nil), ("Sun, 06 Nov 1994 08:49:37 CET", nil), ("Sun, 32 Nov 1994 08:49:37 GMT", nil),
+        ]
+    )
+    func retryAfter(header: String, expected: Duration?) {
+        let response = HTTPResponse(status: 429, headers: [("Retry-After", header)], body: [])
+        #expect(response.retryAfter(now: Self.now) == expected)
+    }
+
+    @Test func leapYearsAndCenturies() {
+        let response = HTTPResponse(status: 503, headers: [("retry-after", "Tue, 29 Feb 2028 00:00:00 GMT")], body: [])
+        // 2028-02-29T00:00:00Z is 1835395200.
+        #expect(response.retryAfter(now: 1_835_395_200 - 90) == .seconds(90))
+    }
+}
