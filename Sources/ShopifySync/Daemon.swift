@@ -7,28 +7,50 @@ import Spool
 import SyncState
 import SystemPackage
 import Systemd
+import UnixSignals
 
-/// The composition root of `shopify-sync daemon`.
-public enum Daemon {
-    /// Loads config and catalog, opens the state database and the spool, and runs until SIGTERM.
+/// The composition root of `shopify-sync daemon`: the one place that builds the daemon's parts and wires them.
+///
+/// The executable and the tests build the daemon through ``init(configPath:logger:environment:notifier:clients:shutdownSignals:)``;
+/// what differs between them (where sd_notify messages go, the Shopify clients, which signals stop it) is passed
+/// in, never switched on inside.
+public struct Daemon: Sendable {
+    /// What the parts share: the ledger, the spool, the live config and catalog, the work loop's heartbeat.
+    let runtime: SyncRuntime
+    private let group: ServiceGroup
+    /// One daemon per state folder: taken before the ledger is opened, held until the daemon is dropped.
+    private let lock: StateFolderLock
+
+    /// Loads config and catalog, takes the state folder's lock, opens the ledger and the spool, and builds the
+    /// services; nothing runs until ``run()``.
     ///
-    /// Config errors throw ``ConfigErrors`` (exit 78) before anything starts.
-    public static func run(
+    /// Config errors throw ``ConfigErrors`` (exit 78) and a held lock ``StateFolderLock/Held`` (exit 75), before
+    /// anything is opened.
+    ///
+    /// - Parameters:
+    ///   - configPath: the config file.
+    ///   - logger: for every part; never built inside.
+    ///   - environment: for `$CREDENTIALS_DIRECTORY` and the config's environment lookups.
+    ///   - notifier: where READY=1, STATUS=, WATCHDOG=1 go; the default reads `$NOTIFY_SOCKET` and
+    ///     `$WATCHDOG_USEC`. The watchdog service runs only when it has a watchdog interval.
+    ///   - clients: each store's Shopify client; `nil` builds the libcurl clients from the config and the tokens,
+    ///     and then an enabled store without its token is a config error.
+    ///   - shutdownSignals: the signals that start a graceful shutdown.
+    public init(
         configPath: String,
         logger: Logger,
         environment: [String: String] = ProcessInfo.processInfo.environment,
-        clients: [String: any InventoryAPI]? = nil
-    ) async throws {
+        notifier: SystemdNotifier = SystemdNotifier(),
+        clients: [String: any InventoryAPI]? = nil,
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint]
+    ) throws {
         let config = try SyncConfig.load(path: configPath, environment: environment)
         let catalog = try Catalog.load(path: config.catalogPath, knownStores: Set(config.stores.keys))
         // An enabled store whose token was not given (a LoadCredential= line missing) is a config error.
         if clients == nil { try StoreClients.requireTokens(config, environment: environment) }
-        // One daemon per state folder: taken before the ledger is opened, held until the process ends.
-        let lock = try StateFolderLock(stateDir: config.stateDir)
-        defer { withExtendedLifetime(lock) {} }
+        self.lock = try StateFolderLock(stateDir: config.stateDir)
         let state = try StateStore(path: (config.stateDir as NSString).appendingPathComponent("state.sqlite"))
         let spool = Spool(root: FilePath(config.spoolDir), maxFileSize: config.maxFileSize, logger: logger)
-        let notifier = SystemdNotifier()
         let health = WorkLoopHealth()
         let runtime = SyncRuntime(
             config: config,
@@ -40,6 +62,7 @@ public enum Daemon {
             logger: logger,
             stallWorkLoop: environment["SHOPIFY_SYNC_TEST_STALL_WORK_LOOP"] == "1"
         )
+        self.runtime = runtime
         let status = StatusReporter(notifier: notifier)
         let sync = SyncService(
             runtime: runtime,
@@ -60,11 +83,28 @@ public enum Daemon {
         }
         var configuration = ServiceGroupConfiguration(
             services: services,
-            gracefulShutdownSignals: [.sigterm, .sigint],
+            gracefulShutdownSignals: shutdownSignals,
             logger: logger
         )
         configuration.maximumGracefulShutdownDuration = .seconds(30)
         configuration.maximumCancellationDuration = .seconds(5)
-        try await ServiceGroup(configuration: configuration).run()
+        self.group = ServiceGroup(configuration: configuration)
+    }
+
+    /// Runs every service until a shutdown signal (or cancellation) stops them; READY=1 comes after recovery and
+    /// the first scan.
+    public func run() async throws {
+        defer { withExtendedLifetime(self.lock) {} }
+        try await self.group.run()
+    }
+
+    /// Builds the daemon from the process's environment and systemd's variables, and runs it until SIGTERM.
+    public static func run(
+        configPath: String,
+        logger: Logger,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        clients: [String: any InventoryAPI]? = nil
+    ) async throws {
+        try await Daemon(configPath: configPath, logger: logger, environment: environment, clients: clients).run()
     }
 }

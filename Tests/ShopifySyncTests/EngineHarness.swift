@@ -1,18 +1,16 @@
 import Foundation
 import Logging
-import ShopifyAPI
 import ShopifySimulator
-import ShopifySyncCore
 import Spool
 import SyncState
-import SystemPackage
 import Systemd
 import Testing
 
 @testable import ShopifySync
 
 /// The test world: two shops in an in-process simulator, a config and catalog in a temporary folder, and the
-/// daemon's engine running on a real spool and a real SQLite file, talking to the simulator over libcurl.
+/// daemon, built as the executable builds it, running on a real spool and a real SQLite file and talking to the
+/// simulator over libcurl.
 struct EngineWorld {
     static let main1 = "gid://shopify/Location/1"
     static let main2 = "gid://shopify/Location/2"
@@ -135,7 +133,11 @@ struct EngineWorld {
     }
 }
 
-/// Runs `body` with the engine running against an in-process simulator.
+/// Runs `body` with the daemon running in-process against an in-process simulator.
+///
+/// The daemon is built by ``Daemon/init(configPath:logger:environment:notifier:clients:shutdownSignals:)``, the
+/// executable's composition root, with `notifier` for sd_notify and no shutdown signals (the test process keeps
+/// SIGTERM and SIGINT); it is cancelled when `body` returns.
 func withEngine<T>(
     initial: Int = 10,
     simulatorOptions: (inout SimulatorOptions) -> Void = { _ in },
@@ -143,6 +145,7 @@ func withEngine<T>(
     mainStore: String = "",
     catalog: String = EngineWorld.catalog,
     withoutStore: String? = nil,
+    notifier: SystemdNotifier = SystemdNotifier(socketPath: nil),
     _ body: (EngineWorld) async throws -> T
 ) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)").path
@@ -189,30 +192,29 @@ func withEngine<T>(
         try catalog.write(toFile: "\(directory)/catalog.csv", atomically: true, encoding: .utf8)
         try "token-main\n".write(toFile: "\(directory)/main.token", atomically: true, encoding: .utf8)
         try "token-au\n".write(toFile: "\(directory)/au.token", atomically: true, encoding: .utf8)
-        let loaded = try SyncConfig.load(path: configPath, environment: [:])
-        let runtime = SyncRuntime(
-            config: loaded,
-            catalog: try Catalog.load(path: loaded.catalogPath, knownStores: Set(loaded.stores.keys)),
-            state: try StateStore(path: "\(directory)/state/state.sqlite"),
-            spool: Spool(root: FilePath("\(directory)/spool"), maxFileSize: loaded.maxFileSize, logger: logger),
-            clients: StoreClients.make(for: loaded),
-            health: WorkLoopHealth(),
-            logger: logger
-        )
-        let service = SyncService(
-            runtime: runtime,
-            notifier: SystemdNotifier(socketPath: nil),
-            status: StatusReporter(notifier: SystemdNotifier(socketPath: nil)),
+        let daemon = try Daemon(
             configPath: configPath,
-            environment: [:]
+            logger: logger,
+            environment: [:],
+            notifier: notifier,
+            shutdownSignals: []
         )
-        let world = EngineWorld(directory: directory, configPath: configPath, simulator: simulator, runtime: runtime)
+        let world = EngineWorld(
+            directory: directory,
+            configPath: configPath,
+            simulator: simulator,
+            runtime: daemon.runtime
+        )
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await service.run() }
+            group.addTask { try await daemon.run() }
+            defer { group.cancelAll() }
+            let deadline = ContinuousClock.now + .seconds(30)
             while !FileManager.default.fileExists(atPath: "\(directory)/spool/pending") {
+                guard ContinuousClock.now < deadline else {
+                    throw SimulatorError("the daemon did not prepare the spool")
+                }
                 try await Task.sleep(for: .milliseconds(10))
             }
-            defer { group.cancelAll() }
             return try await body(world)
         }
     }
