@@ -59,8 +59,7 @@ public struct Daemon: Sendable {
             spool: spool,
             clients: clients ?? StoreClients.make(for: config),
             health: health,
-            logger: logger,
-            stallWorkLoop: environment["SHOPIFY_SYNC_TEST_STALL_WORK_LOOP"] == "1"
+            logger: logger
         )
         self.runtime = runtime
         let status = StatusReporter(notifier: notifier)

@@ -28,8 +28,6 @@ public final class SyncRuntime: Sendable {
     private let settings: Mutex<Settings>
     private let clients: Mutex<[String: any InventoryAPI]>
     private let storeStatus: Mutex<[String: String]> = Mutex([:])
-    /// Test hook: while set, the spool loop stops making progress (so the watchdog must stop).
-    let stallWorkLoop: Bool
 
     init(
         config: SyncConfig,
@@ -38,8 +36,7 @@ public final class SyncRuntime: Sendable {
         spool: Spool,
         clients: [String: any InventoryAPI],
         health: WorkLoopHealth,
-        logger: Logger,
-        stallWorkLoop: Bool = false
+        logger: Logger
     ) {
         self.settings = Mutex(Settings(config: config, catalog: catalog))
         self.state = state
@@ -47,7 +44,6 @@ public final class SyncRuntime: Sendable {
         self.clients = Mutex(clients)
         self.health = health
         self.logger = logger
-        self.stallWorkLoop = stallWorkLoop
         var bells: [String: Doorbell] = [:]
         for name in config.storeNames { bells[name] = Doorbell() }
         self.storeBells = Mutex(bells)

@@ -106,11 +106,6 @@ final class SyncService: Service, Sendable {
         var lastStatus = ContinuousClock.now
         var catalogStamp = Self.modificationTime(config.catalogPath)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if runtime.stallWorkLoop {
-                // Test hook: a stuck loop, so the watchdog must stop pinging.
-                await runtime.spoolBell.wait(timeout: .seconds(1))
-                continue
-            }
             runtime.health.beat()
             let (names, overflow) = events.withLock { events in
                 defer { events = ([], false) }

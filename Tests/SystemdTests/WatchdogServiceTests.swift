@@ -65,6 +65,42 @@ struct WatchdogServiceTests {
         }
     }
 
+    /// The daemon's stuck-loop rule, through the seam: ticks as ``WatchdogService/run()`` makes them, every half
+    /// interval, while the loop beats once and then never again.
+    @Test(
+        "a work loop that stops beating gets no ping past half an interval, however long it stays stuck",
+        .timeLimit(.minutes(1)),
+        arguments: [Duration.seconds(1), .seconds(30), .seconds(600)]
+    )
+    func stuckLoopGetsNoPings(interval: Duration) async throws {
+        try await NotifyListener.withListener { listener in
+            let time = ManualTime()
+            let health = WorkLoopHealth(now: { time.now })
+            let notifier = SystemdNotifier(socketPath: listener.path)
+            let service = WatchdogService(
+                notifier: notifier,
+                health: health,
+                interval: interval,
+                logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+            )
+            let stuck: [@Sendable () -> Void] = Array(repeating: { time.advance(by: interval / 2) }, count: 10)
+            await service.run(
+                ticks: ScriptedTicks(
+                    steps: [
+                        { health.beat() },  // the loop beats: ping
+                        { time.advance(by: interval / 2) },  // half an interval since: still a ping
+                        { time.advance(by: .milliseconds(1)) },  // past it: none
+                    ] + stuck  // five more intervals without a beat: none
+                )
+            )
+
+            notifier.status("end of test")
+            try await listener.waitFor("STATUS=end of test")
+            #expect(listener.messages == ["WATCHDOG=1", "WATCHDOG=1", "STATUS=end of test"])
+            #expect(!health.isHealthy(within: interval / 2))
+        }
+    }
+
     @Test(
         "run() pings every half interval while the loop beats, and withholds pings once it stops",
         .timeLimit(.minutes(1))
