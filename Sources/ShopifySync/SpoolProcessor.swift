@@ -472,5 +472,19 @@ final class SpoolProcessor: Sendable {
         } catch {
             logger.error("retention failed: \(error)")
         }
+        let ledgerDays = runtime.current.config.ledgerRetentionDays
+        do {
+            let removed = try state.removeFinished(
+                before: runtime.now().addingTimeInterval(-ledgerDays * 86_400).timeIntervalSince1970
+            )
+            if removed > 0 {
+                logger.info(
+                    "ledger retention removed \(removed) request(s) finished more than \(ledgerDays) days ago",
+                    metadata: ["message_id": MessageID.retentionRemoved.metadataValue]
+                )
+            }
+        } catch {
+            logger.error("ledger retention failed: \(error)", metadata: ["error": "\(error)"])
+        }
     }
 }

@@ -60,6 +60,10 @@ public struct SyncConfig: Sendable, Hashable {
     public var stateDir: String
     public var catalogPath: String
     public var doneRetentionDays: Double
+    /// Days a finished request stays in the ledger, so that the same id dropped again is a duplicate; then
+    /// its record and lines are removed. At least `done_retention_days`. Failed requests are kept, since a
+    /// requeue needs them.
+    public var ledgerRetentionDays: Double = 90
     public var maxRetryHours: Double
     /// How long after its first send a call's idempotency key is trusted to be remembered by Shopify (about
     /// 24 hours): within it an unknown outcome is resent under the same key, past it never blindly.
@@ -137,7 +141,8 @@ public struct SyncConfig: Sendable, Hashable {
             table,
             section: nil,
             allowed: [
-                "spool_dir", "state_dir", "catalog", "done_retention_days", "max_retry_hours", "max_file_size",
+                "spool_dir", "state_dir", "catalog", "done_retention_days", "ledger_retention_days", "max_retry_hours",
+                "max_file_size",
                 "idempotency_window_hours",
                 "mass_zero_percent", "rescan_interval_seconds", "stores", "metrics",
             ]
@@ -150,6 +155,17 @@ public struct SyncConfig: Sendable, Hashable {
         if let value = reader.string(table, "catalog", section: nil) { config.catalogPath = resolve(value) }
         if let value = reader.number(table, "done_retention_days", section: nil, range: 0...36500) {
             config.doneRetentionDays = value
+        }
+        if let value = reader.number(table, "ledger_retention_days", section: nil, range: 1...36500) {
+            config.ledgerRetentionDays = value
+        }
+        if config.ledgerRetentionDays < config.doneRetentionDays {
+            reader.fail(
+                "ledger_retention_days",
+                section: nil,
+                "ledger_retention_days (\(config.ledgerRetentionDays)) must be at least done_retention_days "
+                    + "(\(config.doneRetentionDays)): a file still in done/ must still be known to the ledger"
+            )
         }
         if let value = reader.number(table, "max_retry_hours", section: nil, range: 0.001...8760) {
             config.maxRetryHours = value

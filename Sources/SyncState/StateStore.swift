@@ -262,6 +262,23 @@ public final class StateStore: Sendable {
         }
     }
 
+    /// Removes requests finished as done before `cutoff`, with their lines, in one transaction; returns how many.
+    ///
+    /// Failed requests stay (a requeue needs their applied lines, so nothing is applied twice), and so does
+    /// any request a held call still carries.
+    public func removeFinished(before cutoff: Double) throws -> Int {
+        try pool.write { db in
+            try db.execute(
+                sql: """
+                    DELETE FROM requests WHERE status = 'done' AND finished_at < ? AND NOT EXISTS (
+                        SELECT 1 FROM lines l WHERE l.request_id = requests.id AND l.intent_id IS NOT NULL)
+                    """,
+                arguments: [cutoff]
+            )
+            return db.changesCount
+        }
+    }
+
     // MARK: - Open work
 
     /// Open lines of one store and kind that no intent carries yet, oldest request first.

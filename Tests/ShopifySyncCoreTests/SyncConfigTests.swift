@@ -222,6 +222,18 @@ struct SyncConfigTests {
             mentions: "done_retention_days"
         ),
         BadConfig(
+            label: "ledger_retention_days shorter than done_retention_days",
+            text: "done_retention_days = 30\nledger_retention_days = 7\n" + minimalStore,
+            line: 2,
+            mentions: "ledger_retention_days"
+        ),
+        BadConfig(
+            label: "out of range: idempotency_window_hours 25",
+            text: "idempotency_window_hours = 25\n" + minimalStore,
+            line: 1,
+            mentions: "idempotency_window_hours"
+        ),
+        BadConfig(
             label: "out of range: max_retry_hours 0",
             text: "catalog = \"c.csv\"\nmax_retry_hours = 0\n" + minimalStore,
             line: 2,

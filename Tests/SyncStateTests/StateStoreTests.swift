@@ -530,6 +530,45 @@ struct StateStoreTests {
         }
     }
 
+    // MARK: - Retention
+
+    @Test("ledger retention removes old done requests and their lines; failed, recent and held ones stay")
+    func ledgerRetention() throws {
+        try Self.withStore { store, _ in
+            for (id, finished, status) in [
+                ("old", 100.0, RequestStatus.done), ("new", 900, .done), ("bad", 100, .failed),
+            ] {
+                try Self.register(store, id, lines: [Self.line(id, 0)])
+                try store.update([LineUpdate(ref: Self.ref(id, 0), state: status == .done ? .applied : .failed)])
+                try store.finishRequest(id: id, status: status, outcome: "x", reason: nil, message: nil, now: finished)
+            }
+            // A done request whose line a held call still carries stays too.
+            try Self.register(store, "held", lines: [Self.line("held", 0)])
+            let intent = try store.createIntent(
+                store: "main",
+                kind: .adjust,
+                idempotencyKey: "k-held",
+                payload: [],
+                members: [Self.ref("held", 0)],
+                now: 50
+            )
+            try store.update(
+                [LineUpdate(ref: Self.ref("held", 0), state: .failed, errorCode: "outcome_unknown")],
+                holding: intent.id
+            )
+            try store.finishRequest(id: "held", status: .done, outcome: "x", reason: nil, message: nil, now: 100)
+
+            #expect(try store.removeFinished(before: 500) == 1)
+            #expect(try store.request(id: "old") == nil)
+            #expect(try store.lines(requestID: "old").isEmpty)
+            #expect(try store.request(id: "new") != nil)
+            #expect(try store.request(id: "bad") != nil)
+            #expect(try store.request(id: "held") != nil)
+            // Forgotten: the same id again is a new request.
+            #expect(try Self.register(store, "old", lines: [Self.line("old", 0)]) == .new)
+        }
+    }
+
     // MARK: - The file
 
     /// SQLite's header says WAL in bytes 18 and 19 (file format write and read versions 2) once WAL is on.
