@@ -178,7 +178,6 @@ let package = Package(
                 "ShopifySync", "ShopifySyncCore", "Spool", "SyncState", "ShopifyAPI", "Systemd", "ShopifySimulator",
                 "SimulatorTestSupport", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
     ],
