@@ -60,7 +60,9 @@ struct MetricsEndpointTests {
         )
         var listening: Set<String> = []
         for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
-            let text = (try? String(contentsOfFile: table, encoding: .utf8)) ?? ""
+            // Read to the end: a procfs file reports size 0, and a single read of a busy table can stop short.
+            let data = FileHandle(forReadingAtPath: table).flatMap { try? $0.readToEnd() } ?? Data()
+            let text = String(decoding: data, as: UTF8.self)
             for row in text.split(separator: "\n").dropFirst() {
                 let columns = row.split(separator: " ")
                 if columns.count > 9, columns[3] == "0A", inodes.contains(String(columns[9])) {
