@@ -76,7 +76,7 @@ public struct RequestReport: Codable, Sendable, Hashable {
             sku: record.sku,
             store: record.ref.store.isEmpty ? nil : record.ref.store,
             outcome: record.state.rawValue,
-            reason: record.reason,
+            reason: record.reason?.rawValue,
             errorCode: record.errorCode,
             error: record.error,
             inventoryItem: record.inventoryItem,

@@ -211,13 +211,13 @@ final class SpoolProcessor: Sendable {
         for line in lines where line.state == .skipped {
             let store = line.ref.store.isEmpty ? "" : " for store \(line.ref.store)"
             logger.warning(
-                "skipped SKU \(line.sku)\(store): \(line.reason ?? "skipped")",
+                "skipped SKU \(line.sku)\(store): \(line.reason?.rawValue ?? "skipped")",
                 metadata: [
                     "message_id": MessageID.lineSkipped.metadataValue,
                     "shopify.sku": "\(line.sku)",
                     "shopify.store": "\(line.ref.store)",
                     "sync.outcome": "skipped",
-                    "shopify.error_code": "\(line.reason ?? "")",
+                    "shopify.error_code": "\(line.reason?.rawValue ?? "")",
                 ]
             )
         }

@@ -175,7 +175,7 @@ struct StoreWorker: Sendable {
         guard let batch = Netting.batches(deltas).first else { return false }
         guard !batch.rows.isEmpty else {
             try runtime.state.update(
-                batch.nettedToZero.map { LineUpdate(ref: $0, state: .applied, reason: "netted_to_zero") }
+                batch.nettedToZero.map { LineUpdate(ref: $0, state: .applied, reason: .nettedToZero) }
             )
             runtime.spoolBell.ring()
             return true
@@ -262,13 +262,13 @@ struct StoreWorker: Sendable {
                         LineUpdate(
                             ref: ref,
                             state: .skipped,
-                            reason: SkipReason.equal.rawValue,
+                            reason: .equal,
                             before: current,
                             after: current
                         )
                     )
                 case .superseded:
-                    updates.append(LineUpdate(ref: ref, state: .skipped, reason: SkipReason.superseded.rawValue))
+                    updates.append(LineUpdate(ref: ref, state: .skipped, reason: .superseded))
                 case .unknownItem:
                     updates.append(
                         LineUpdate(
@@ -365,7 +365,7 @@ struct StoreWorker: Sendable {
                     LineUpdate(
                         ref: $0.ref,
                         state: .skipped,
-                        reason: SkipReason.noInventoryItem.rawValue,
+                        reason: .noInventoryItem,
                         error: "lookup: \(why)"
                     )
                 }
@@ -764,7 +764,7 @@ struct StoreWorker: Sendable {
                 ]
             )
         }
-        for update in updates where update.state == .skipped && update.reason == SkipReason.equal.rawValue {
+        for update in updates where update.state == .skipped && update.reason == .equal {
             let line = lines.first { $0.ref == update.ref }
             logger.debug(
                 "bulk sync: SKU \(line?.sku ?? "?") already \(update.before ?? 0) in store \(store)",
@@ -789,7 +789,7 @@ struct StoreWorker: Sendable {
                     "shopify.location": "\(line.location ?? "")",
                     "wms.movement_id": "\(line.ref.requestID)",
                     "sync.outcome": "skipped",
-                    "shopify.error_code": "\(SkipReason.inSnapshot.rawValue)",
+                    "shopify.error_code": "\(LineReason.inSnapshot.rawValue)",
                 ]
             )
         }

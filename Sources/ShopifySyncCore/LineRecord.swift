@@ -26,7 +26,7 @@ public struct LineRecord: Sendable, Hashable {
     public var sku: String
     public var kind: LineKind
     public var state: LineState
-    public var reason: String?
+    public var reason: LineReason?
     public var errorCode: String?
     public var error: String?
     public var inventoryItem: String?
@@ -52,7 +52,7 @@ public struct LineRecord: Sendable, Hashable {
         sku: String,
         kind: LineKind,
         state: LineState,
-        reason: String? = nil,
+        reason: LineReason? = nil,
         inventoryItem: String? = nil,
         location: String? = nil,
         shopifyReason: String? = nil,

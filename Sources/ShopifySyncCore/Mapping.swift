@@ -1,5 +1,6 @@
-/// Why a line was not sent to a store.
-public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable {
+/// Why a line ended as it did beyond its state: the one vocabulary of reasons that reports, the journal and
+/// `status` give, and the ledger stores (a value it does not know fails loudly).
+public enum LineReason: String, Sendable, Hashable, Codable, CaseIterable {
     /// The catalog's `sync=false` excludes the product in that store.
     case excluded
     /// No Shopify inventory item for the SKU (not in the catalog, empty id without lookup, lookup miss or ambiguity).
@@ -13,6 +14,11 @@ public enum SkipReason: String, Sendable, Hashable, Codable, CaseIterable {
     /// A movement line that occurred at or before the `as_of` of a snapshot already written for its item and
     /// location: the snapshot already counts it.
     case inSnapshot = "in_snapshot"
+    /// Applied without a call: the line's delta and others' on the same item and location added up to zero.
+    case nettedToZero = "netted_to_zero"
+    /// Written by versions before disabled stores held their work: the line was skipped. Read from old
+    /// ledgers only; never produced now.
+    case storeDisabled = "store_disabled"
 }
 
 /// Where one request line goes in one store, or why it does not.
@@ -22,7 +28,7 @@ public enum LineTarget: Sendable, Hashable {
     /// The catalog has no item id and the store looks SKUs up: resolve it, then send to this location.
     case lookup(store: String, locationID: String)
     /// Not sent to `store` (nil when no store knows the SKU).
-    case skip(store: String?, reason: SkipReason)
+    case skip(store: String?, reason: LineReason)
 
     public var store: String? {
         switch self {
@@ -64,7 +70,7 @@ public struct Mapper: Sendable {
         sku: String,
         location: String?,
         onlyStore: String?,
-        extraRule: (String) -> SkipReason?
+        extraRule: (String) -> LineReason?
     ) -> [LineTarget] {
         let entries = catalog.entries(forSKU: sku).filter { onlyStore == nil || $0.store == onlyStore }
         guard !entries.isEmpty else { return [.skip(store: onlyStore, reason: .noInventoryItem)] }

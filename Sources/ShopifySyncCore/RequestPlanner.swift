@@ -153,7 +153,7 @@ public struct RequestPlanner: Sendable {
                 sku: sku,
                 kind: kind,
                 state: .skipped,
-                reason: reason.rawValue
+                reason: reason
             )
         }
     }

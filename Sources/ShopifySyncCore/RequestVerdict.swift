@@ -25,7 +25,7 @@ public struct RequestVerdict: Sendable, Hashable {
     public init(lines: [LineRecord]) {
         var counts: [String: Int] = [:]
         for line in lines {
-            let key = line.state == .skipped && line.reason == SkipReason.equal.rawValue ? "equal" : line.state.rawValue
+            let key = line.state == .skipped && line.reason == .equal ? "equal" : line.state.rawValue
             counts[key, default: 0] += 1
         }
         let failed = counts[LineState.failed.rawValue] ?? 0

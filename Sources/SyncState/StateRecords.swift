@@ -99,7 +99,7 @@ public struct LedgerCorruption: Error, Sendable, CustomStringConvertible {
 public struct LineUpdate: Sendable, Hashable {
     public var ref: LineRef
     public var state: LineState
-    public var reason: String?
+    public var reason: LineReason?
     public var errorCode: String?
     public var error: String?
     public var inventoryItem: String?
@@ -114,7 +114,7 @@ public struct LineUpdate: Sendable, Hashable {
     public init(
         ref: LineRef,
         state: LineState,
-        reason: String? = nil,
+        reason: LineReason? = nil,
         errorCode: String? = nil,
         error: String? = nil,
         inventoryItem: String? = nil,

@@ -99,7 +99,8 @@ public final class StateStore: Sendable {
             )
             for line in plan() {
                 try statement.execute(arguments: [
-                    id, line.ref.line, line.ref.store, line.sku, line.kind.rawValue, line.state.rawValue, line.reason,
+                    id, line.ref.line, line.ref.store, line.sku, line.kind.rawValue, line.state.rawValue,
+                    line.reason?.rawValue,
                     line.inventoryItem, line.location, line.shopifyReason, line.delta, line.quantity, line.at ?? now,
                     line.pairQuantity,
                 ])
@@ -387,7 +388,7 @@ public final class StateStore: Sendable {
             )
             for line in lines {
                 try statement.execute(arguments: [
-                    SkipReason.inSnapshot.rawValue, line.ref.requestID, line.ref.line, line.ref.store,
+                    LineReason.inSnapshot.rawValue, line.ref.requestID, line.ref.line, line.ref.store,
                 ])
             }
             return lines
@@ -518,7 +519,8 @@ public final class StateStore: Sendable {
             )
             for update in updates {
                 try statement.execute(arguments: [
-                    update.state.rawValue, update.reason, update.errorCode, update.error, update.inventoryItem,
+                    update.state.rawValue, update.reason?.rawValue, update.errorCode, update.error,
+                    update.inventoryItem,
                     update.before, update.after, update.countReread ? 1 : 0, update.newGeneration ? 1 : 0, heldID,
                     update.ref.requestID, update.ref.line, update.ref.store,
                 ])
@@ -688,6 +690,18 @@ public final class StateStore: Sendable {
         return value
     }
 
+    /// A stored enum value that may be NULL; a value this version does not know is ``LedgerCorruption``.
+    private static func optionalValue<T: RawRepresentable>(
+        _ type: T.Type,
+        _ row: Row,
+        _ table: String,
+        _ column: String
+    ) throws -> T? where T.RawValue == String {
+        guard let raw: String = row[column] else { return nil }
+        guard let value = T(rawValue: raw) else { throw LedgerCorruption(table: table, column: column, value: raw) }
+        return value
+    }
+
     private static func request(_ row: Row) throws -> RequestRecord {
         RequestRecord(
             id: row["id"],
@@ -711,7 +725,7 @@ public final class StateStore: Sendable {
             sku: row["sku"],
             kind: try value(LineKind.self, row, "lines", "kind"),
             state: try value(LineState.self, row, "lines", "state"),
-            reason: row["reason"],
+            reason: try optionalValue(LineReason.self, row, "lines", "reason"),
             inventoryItem: row["inventory_item"],
             location: row["location"],
             shopifyReason: row["shopify_reason"],

@@ -200,10 +200,10 @@ struct MapperTests {
     }
 
     @Test func skipReasonCodesMatchTheContract() {
-        #expect(SkipReason.excluded.rawValue == "excluded")
-        #expect(SkipReason.inSnapshot.rawValue == "in_snapshot")
-        #expect(SkipReason.superseded.rawValue == "superseded")
-        #expect(SkipReason.noInventoryItem.rawValue == "no_inventory_item")
-        #expect(SkipReason.shopifyOrder.rawValue == "shopify_order")
+        #expect(LineReason.excluded.rawValue == "excluded")
+        #expect(LineReason.inSnapshot.rawValue == "in_snapshot")
+        #expect(LineReason.superseded.rawValue == "superseded")
+        #expect(LineReason.noInventoryItem.rawValue == "no_inventory_item")
+        #expect(LineReason.shopifyOrder.rawValue == "shopify_order")
     }
 }

@@ -4,7 +4,7 @@ import Testing
 /// A finished request's outcome for every combination of line states.
 @Suite("Request verdict")
 struct RequestVerdictTests {
-    static func line(_ state: LineState, reason: String? = nil) -> LineRecord {
+    static func line(_ state: LineState, reason: LineReason? = nil) -> LineRecord {
         LineRecord(
             ref: LineRef(requestID: "r", line: 0, store: "main"),
             sku: "S",
@@ -15,8 +15,8 @@ struct RequestVerdictTests {
     }
 
     static let applied = line(.applied)
-    static let skipped = line(.skipped, reason: "excluded")
-    static let equal = line(.skipped, reason: "equal")
+    static let skipped = line(.skipped, reason: .excluded)
+    static let equal = line(.skipped, reason: .equal)
     static let failed = line(.failed)
 
     @Test(

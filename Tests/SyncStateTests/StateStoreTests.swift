@@ -133,7 +133,7 @@ struct StateStoreTests {
             try store.update([
                 LineUpdate(ref: Self.ref("m-1", 0), state: .applied, before: 5, after: 6),
                 LineUpdate(ref: Self.ref("m-1", 1), state: .failed, errorCode: "http_500", error: "server error"),
-                LineUpdate(ref: Self.ref("m-1", 2), state: .skipped, reason: "excluded"),
+                LineUpdate(ref: Self.ref("m-1", 2), state: .skipped, reason: .excluded),
             ])
             try store.finishRequest(
                 id: "m-1",
@@ -151,7 +151,7 @@ struct StateStoreTests {
             #expect(lines.map(\.generation) == [0, 1, 0])
             #expect(lines[0].after == 6)
             #expect(lines[1].errorCode == nil && lines[1].error == nil && lines[1].reason == nil)
-            #expect(lines[2].reason == "excluded")
+            #expect(lines[2].reason == .excluded)
             let request = try #require(try store.request(id: "m-1"))
             #expect(request.status == .active)
             #expect(request.spoolFile == "m-1-retry.json")
@@ -388,7 +388,7 @@ struct StateStoreTests {
             try Self.register(store, "waiting", now: 2, lines: [lookup])
             var skipped = Self.line("all-skipped", 0)
             skipped.state = .skipped
-            skipped.reason = "excluded"
+            skipped.reason = .excluded
             try Self.register(store, "all-skipped", now: 4, lines: [skipped])
             try Self.register(store, "empty", now: 3, lines: [])
             try Self.register(store, "finished", now: 0, lines: [])
@@ -407,7 +407,7 @@ struct StateStoreTests {
                 LineUpdate(ref: Self.ref("open", 1), state: .failed, errorCode: "x"),
             ])
             #expect(try store.completableRequests().map(\.id) == ["open", "empty", "all-skipped"])
-            try store.update([LineUpdate(ref: Self.ref("waiting", 0), state: .skipped, reason: "no_inventory_item")])
+            try store.update([LineUpdate(ref: Self.ref("waiting", 0), state: .skipped, reason: .noInventoryItem)])
             #expect(try store.completableRequests().map(\.id) == ["open", "waiting", "empty", "all-skipped"])
             #expect(try store.openLineCounts().isEmpty)
         }
