@@ -156,7 +156,13 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
-        .testTarget(name: "SyncStateTests", dependencies: ["SyncState", "ShopifySyncCore", "TestSupport"]),
+        .testTarget(
+            name: "SyncStateTests",
+            dependencies: [
+                "SyncState", "ShopifySyncCore", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "ShopifyAPITests",
             dependencies: [

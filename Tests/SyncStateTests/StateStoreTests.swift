@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import ShopifySyncCore
 import TestSupport
 import Testing
@@ -527,6 +528,53 @@ struct StateStoreTests {
                     "f5.json", "f4.json", "f3.json", "f1.json", "f0.json",
                 ]
             )
+        }
+    }
+
+    // MARK: - Unknown values
+
+    @Test(
+        "a value this version does not know fails loudly instead of being read as a default",
+        arguments: [
+            ("UPDATE lines SET state = 'flying'", "lines.state"),
+            ("UPDATE lines SET kind = 'teleport'", "lines.kind"),
+            ("UPDATE lines SET reason = 'because'", "lines.reason"),
+            ("UPDATE requests SET status = 'limbo'", "requests.status"),
+        ]
+    )
+    func unknownValuesFailLoudly(sql: String, column: String) throws {
+        try Self.withStore { store, path in
+            try Self.register(store, "m-1", lines: [Self.line("m-1", 0)])
+            // Written behind the store's back, as a newer version or damage would leave it.
+            try DatabaseQueue(path: path).write { try $0.execute(sql: sql) }
+            let error = #expect(throws: LedgerCorruption.self) {
+                _ = try store.lines(requestID: "m-1")
+                _ = try store.request(id: "m-1")
+            }
+            #expect(error.map { "\($0.table).\($0.column)" } == column)
+            #expect(error?.description.contains("does not know") == true)
+        }
+    }
+
+    @Test("an unknown store state and an intent's unknown kind fail loudly too")
+    func unknownStoreStateAndIntentKind() throws {
+        try Self.withStore { store, path in
+            try store.setStoreState(store: "main", state: .ok, reason: nil, now: 1)
+            try Self.register(store, "m-1", lines: [Self.line("m-1", 0)])
+            _ = try store.createIntent(
+                store: "main",
+                kind: .adjust,
+                idempotencyKey: "k",
+                payload: [],
+                members: [Self.ref("m-1", 0)],
+                now: 1
+            )
+            try DatabaseQueue(path: path).write { db in
+                try db.execute(sql: "UPDATE store_state SET state = 'sleepy'")
+                try db.execute(sql: "UPDATE intents SET kind = 'teleport'")
+            }
+            #expect(throws: LedgerCorruption.self) { try store.storeStates() }
+            #expect(throws: LedgerCorruption.self) { try store.intents(store: "main") }
         }
     }
 
