@@ -454,37 +454,4 @@ final class SpoolProcessor: Sendable {
         }
         return report
     }
-
-    // MARK: - Retention
-
-    /// Removes done/ files older than the retention.
-    func applyRetention() {
-        let days = runtime.current.config.doneRetentionDays
-        let cutoff = runtime.now().addingTimeInterval(-days * 86_400)
-        do {
-            let removed = try spool.removeDone(olderThan: cutoff)
-            if removed > 0 {
-                logger.info(
-                    "retention removed \(removed) request(s) from done/ older than \(days) days",
-                    metadata: ["message_id": MessageID.retentionRemoved.metadataValue]
-                )
-            }
-        } catch {
-            logger.error("retention failed: \(error)")
-        }
-        let ledgerDays = runtime.current.config.ledgerRetentionDays
-        do {
-            let removed = try state.removeFinished(
-                before: runtime.now().addingTimeInterval(-ledgerDays * 86_400).timeIntervalSince1970
-            )
-            if removed > 0 {
-                logger.info(
-                    "ledger retention removed \(removed) request(s) finished more than \(ledgerDays) days ago",
-                    metadata: ["message_id": MessageID.retentionRemoved.metadataValue]
-                )
-            }
-        } catch {
-            logger.error("ledger retention failed: \(error)", metadata: ["error": "\(error)"])
-        }
-    }
 }

@@ -25,8 +25,9 @@ public final class SyncRuntime: Sendable {
     let spoolBell = Doorbell()
     /// Wakes each store's worker: new open lines. A store added on reload gets its bell then.
     private let storeBells: Mutex<[String: Doorbell]>
-    private let settings: Mutex<Settings>
-    private let clients: Mutex<[String: any InventoryAPI]>
+    /// The settings and the clients built from them, swapped together under one lock: a worker never sees a
+    /// new config with an old client, or the reverse.
+    private let live: Mutex<(settings: Settings, clients: [String: any InventoryAPI])>
     private let storeStatus: Mutex<[String: String]> = Mutex([:])
 
     init(
@@ -38,10 +39,9 @@ public final class SyncRuntime: Sendable {
         health: WorkLoopHealth,
         logger: Logger
     ) {
-        self.settings = Mutex(Settings(config: config, catalog: catalog))
+        self.live = Mutex((Settings(config: config, catalog: catalog), clients))
         self.state = state
         self.spool = spool
-        self.clients = Mutex(clients)
         self.health = health
         self.logger = logger
         var bells: [String: Doorbell] = [:]
@@ -59,16 +59,17 @@ public final class SyncRuntime: Sendable {
         }
     }
 
-    var current: Settings { settings.withLock { $0 } }
+    var current: Settings { live.withLock { $0.settings } }
 
+    /// Replaces config, catalog and the clients built for them in one step.
     func replace(config: SyncConfig, catalog: Catalog, clients newClients: [String: any InventoryAPI]) {
-        settings.withLock { $0 = Settings(config: config, catalog: catalog) }
-        clients.withLock { clients in
-            for (name, client) in newClients { clients[name] = client }
+        live.withLock { live in
+            live.settings = Settings(config: config, catalog: catalog)
+            for (name, client) in newClients { live.clients[name] = client }
         }
     }
 
-    func client(_ store: String) -> (any InventoryAPI)? { clients.withLock { $0[store] } }
+    func client(_ store: String) -> (any InventoryAPI)? { live.withLock { $0.clients[store] } }
 
     func ringStores() {
         for bell in storeBells.withLock({ Array($0.values) }) { bell.ring() }

@@ -8,7 +8,6 @@ import SyncState
 import Synchronization
 import SystemPackage
 import Systemd
-import UnixSignals
 
 /// The daemon's work as one `Service`: recovery, the spool loop, the store workers and reloads.
 ///
@@ -50,7 +49,7 @@ final class SyncService: Service, Sendable {
         try processor.recover()
         try processor.scan()
         try processor.finishCompleted()
-        processor.applyRetention()
+        RetentionService(runtime: runtime).apply()
         runtime.health.beat()
         publishStatus()
         notifier.ready()
@@ -61,7 +60,16 @@ final class SyncService: Service, Sendable {
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.watch(pendingEvents) }
-                group.addTask { await self.handleSignals() }
+                group.addTask { await RetentionService(runtime: self.runtime).run() }
+                group.addTask {
+                    await ReloadService(
+                        runtime: self.runtime,
+                        notifier: self.notifier,
+                        configPath: self.configPath,
+                        environment: self.environment,
+                        addedStores: self.addedStores.continuation
+                    ).run()
+                }
                 await withTaskGroup(of: Void.self) { workers in
                     var started: Set<String> = []
                     for store in self.runtime.current.config.storeNames {
@@ -102,9 +110,7 @@ final class SyncService: Service, Sendable {
         let config = runtime.current.config
         let rescanEvery = Duration.milliseconds(Int64(config.rescanIntervalSeconds * 1000))
         var lastRescan = ContinuousClock.now
-        var lastRetention = ContinuousClock.now
         var lastStatus = ContinuousClock.now
-        var catalogStamp = Self.modificationTime(config.catalogPath)
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             runtime.health.beat()
             let (names, overflow) = events.withLock { events in
@@ -125,18 +131,8 @@ final class SyncService: Service, Sendable {
             } catch {
                 logger.error("spool loop: \(error)")
             }
-            if ContinuousClock.now - lastRetention >= .seconds(3600) {
-                processor.applyRetention()
-                lastRetention = .now
-            }
-            // Once a second, however often the loop wakes: counting the spool lists every folder, and the
-            // catalog's modification time is a stat.
+            // Once a second, however often the loop wakes: counting the spool lists every folder.
             if ContinuousClock.now - lastStatus >= .seconds(1) {
-                let stamp = Self.modificationTime(runtime.current.config.catalogPath)
-                if stamp != catalogStamp {
-                    catalogStamp = stamp
-                    reload(reason: "the catalog changed")
-                }
                 publishStatus()
                 lastStatus = .now
             }
@@ -161,43 +157,5 @@ final class SyncService: Service, Sendable {
         guard let counts = try? runtime.spool.counts(now: Date()) else { return }
         let stores = runtime.current.config.storeNames.map { ($0, runtime.storeStatusLine($0)) }
         status.update(StatusSnapshot.line(counts: counts, stores: stores))
-    }
-
-    // MARK: - Reload
-
-    private func handleSignals() async {
-        for await _ in await UnixSignalsSequence(trapping: .sighup) {
-            notifier.reloading()
-            reload(reason: "SIGHUP")
-            notifier.ready()
-        }
-    }
-
-    /// Rereads config and catalog; a bad new one is refused and logged, and the running one kept.
-    private func reload(reason: String) {
-        do {
-            let config = try SyncConfig.load(path: configPath, environment: environment)
-            let catalog = try Catalog.load(path: config.catalogPath, knownStores: Set(config.stores.keys))
-            let running = runtime.current.config
-            runtime.replace(config: config, catalog: catalog, clients: StoreClients.make(for: config))
-            for name in config.storeNames where running.stores[name] == nil {
-                logger.notice("store \(name) was added to the config; its worker starts now")
-                addedStores.continuation.yield(name)
-            }
-            logger.notice(
-                "reloaded config and catalog (\(reason))",
-                metadata: ["message_id": MessageID.reloaded.metadataValue]
-            )
-            runtime.ringStores()
-        } catch {
-            logger.error(
-                "reload refused (\(reason)); keeping the running config: \(error)",
-                metadata: ["message_id": MessageID.reloadRefused.metadataValue]
-            )
-        }
-    }
-
-    private static func modificationTime(_ path: String) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 }
