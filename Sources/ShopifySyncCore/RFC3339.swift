@@ -1,6 +1,7 @@
 /// RFC 3339 date-time syntax (`2026-11-28T09:30:00Z`, fractional seconds and numeric offsets allowed).
 public enum RFC3339 {
-    /// Whether `text` is an RFC 3339 date-time with plausible field ranges.
+    /// Whether `text` is an RFC 3339 date-time that names a real instant: the day exists in its month (February
+    /// 29 only in a leap year), hours 00-23, minutes 00-59, seconds 00-60 (a leap second), offsets within 23:59.
     public static func isValid(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return false }
@@ -14,13 +15,15 @@ public enum RFC3339 {
             }
             return value
         }
-        guard digits(0..<4) != nil, bytes[4] == UInt8(ascii: "-"), let month = digits(5..<7),
+        guard let year = digits(0..<4), bytes[4] == UInt8(ascii: "-"), let month = digits(5..<7),
             bytes[7] == UInt8(ascii: "-"), let day = digits(8..<10),
             bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t") || bytes[10] == UInt8(ascii: " "),
             let hour = digits(11..<13), bytes[13] == UInt8(ascii: ":"), let minute = digits(14..<16),
             bytes[16] == UInt8(ascii: ":"), let second = digits(17..<19)
         else { return false }
-        guard (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second <= 60 else {
+        guard (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day), hour < 24, minute < 60,
+            second <= 60
+        else {
             return false
         }
         var index = 19
@@ -41,6 +44,15 @@ public enum RFC3339 {
             return offsetHour < 24 && offsetMinute < 60
         default:
             return false
+        }
+    }
+
+    /// The number of days in `month` (1-12) of `year` in the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
         }
     }
 

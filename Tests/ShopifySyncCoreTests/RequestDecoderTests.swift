@@ -401,6 +401,10 @@ struct RequestDecoderTests {
         "2026-11-28T09:30:00.5-08:00",
         "2026-11-28t09:30:00z",
         "2026-11-28 09:30:00+00:00",
+        "2028-02-29T00:00:00Z",
+        "2000-02-29T12:00:00-23:59",
+        "2026-12-31T23:59:60Z",
+        "2026-04-30T00:00:00Z",
     ])
     func acceptsRFC3339Times(_ time: String) throws {
         let decoded = try RequestDecoder().decode(Array(RequestJSON.movement([("occurred_at", "\"\(time)\"")]).utf8))
@@ -415,6 +419,10 @@ struct RequestDecoderTests {
         "2026-11-28T09:30:00.Z", "2026-11-28T09:30:00+0530", "2026-11-28T24:00:00Z", "2026-11-28T09:60:00Z",
         "2026-11-32T09:30:00Z", "2026-00-28T09:30:00Z", "2026-11-28T09:30:00Z ", "26-11-28T09:30:00Z",
         "2026-11-28T09:30:00+24:00",
+        // Days that do not exist: February 29 outside a leap year (1900 is not one), the 31st of a 30-day month.
+        "2026-02-29T00:00:00Z", "2026-02-30T00:00:00Z", "1900-02-29T00:00:00Z", "2026-04-31T00:00:00Z",
+        "2026-06-31T00:00:00Z", "2026-09-31T00:00:00Z", "2026-11-31T00:00:00Z", "2026-11-28T09:30:00+25:00",
+        "2026-11-28T09:30:00+05:60", "2026-11-28T09:30:61Z",
     ])
     func rejectsNonRFC3339Times(_ time: String) {
         #expect(!RFC3339.isValid(time))
