@@ -6,20 +6,26 @@ import Synchronization
 ///
 /// Use one instance per store: requests on an instance run one at a time, in order, on a dedicated serial
 /// queue (never on Swift's cooperative pool), and reuse the connection (keep-alive; HTTP/2 over TLS where
-/// the server offers it). TLS peers and host names are verified; proxies come from the environment
-/// (`https_proxy`, `no_proxy`, ...), as libcurl does by default. Cancelling the calling task aborts the
-/// transfer within about a second and throws `.cancelled`.
+/// the server offers it through ALPN). TLS peers and host names are always verified, against `caFile` when
+/// given (instead of the system's CA store) and the system's store otherwise; an `https://` URL is never
+/// sent in plain HTTP and redirects are not followed. Proxies come from the environment (`https_proxy`,
+/// `no_proxy`, ...), as libcurl does by default. Cancelling the calling task aborts the transfer within
+/// about a second and throws `.cancelled`.
 public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     // `handle` is used only on `queue`; that confinement is what makes the class Sendable.
     private let handle: UnsafeMutableRawPointer
     private let queue: DispatchQueue
     private let userAgent: String
+    private let caFile: String?
 
     /// The largest response body accepted; a longer one fails with `.badResponse`.
     public static let maximumResponseBytes = 64 * 1024 * 1024
 
     /// Creates a transport with its own connection; `label` names its queue (for example the store name).
-    public init(label: String = "default", userAgent: String = ShopifySyncVersion.userAgent) {
+    ///
+    /// `caFile`: a PEM file of the CA certificates trusted for the peer (the store's `ca_file`); nil trusts
+    /// the system's store.
+    public init(label: String = "default", userAgent: String = ShopifySyncVersion.userAgent, caFile: String? = nil) {
         CurlGlobal.initialize()
         guard let handle = curl_easy_init() else {
             fatalError("curl_easy_init failed: libcurl is out of memory")
@@ -27,6 +33,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         self.handle = handle
         self.queue = DispatchQueue(label: "shopify-sync.curl.\(label)")
         self.userAgent = userAgent
+        self.caFile = caFile
     }
 
     deinit {
@@ -122,6 +129,12 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                     check(ccurl_easy_setopt_long(h, CURLOPT_SSL_VERIFYPEER, 1))
                     // 2 is "verify the host name"; libcurl treats the old value 1 the same way.
                     check(ccurl_easy_setopt_long(h, CURLOPT_SSL_VERIFYHOST, 2))
+                    if let caFile {
+                        // The file alone is trusted: without clearing the built-in CA folder, the system's
+                        // certificates would still be accepted beside it.
+                        check(caFile.withCString { ccurl_easy_setopt_string(h, CURLOPT_CAINFO, $0) })
+                        check(ccurl_easy_setopt_string(h, CURLOPT_CAPATH, nil))
+                    }
                     check(ccurl_easy_setopt_long(h, CURLOPT_NOSIGNAL, 1))
                     check(ccurl_easy_setopt_long(h, CURLOPT_FOLLOWLOCATION, 0))
                     check(ccurl_easy_setopt_write_callback(h, CURLOPT_WRITEFUNCTION, curlWriteBody))
@@ -140,13 +153,27 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         if code == CURLE_OK {
             var status = 0
             _ = ccurl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-            return .success(HTTPResponse(status: status, headers: sink.headers, body: sink.body))
+            var version = 0
+            _ = ccurl_easy_getinfo_long(handle, CURLINFO_HTTP_VERSION, &version)
+            return .success(
+                HTTPResponse(
+                    status: status,
+                    headers: sink.headers,
+                    body: sink.body,
+                    httpVersion: Self.versionName(version)
+                )
+            )
         }
         if flag.isCancelled { return .failure(Self.cancelledError) }
         let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         let summary = String(cString: curl_easy_strerror(code))
         var message = detail.isEmpty ? summary : "\(summary): \(detail)"
         message = Self.redact(message, headers: headers)
+        if Self.isTLSFailure(code) {
+            // The handshake failed before any request byte was sent, and nothing is retried in plain HTTP.
+            message = "TLS handshake failed, nothing was sent (\(message))"
+            if let caFile { message += "; CAs trusted from \(caFile)" }
+        }
         switch code {
         case CURLE_OPERATION_TIMEDOUT:
             return .failure(ShopifyError(code: .timeout, message: message))
@@ -160,6 +187,29 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     }
 
     static let cancelledError = ShopifyError(code: .cancelled, message: "request cancelled")
+
+    /// libcurl's codes for a TLS handshake or certificate verification that failed.
+    private static func isTLSFailure(_ code: CURLcode) -> Bool {
+        switch code {
+        case CURLE_SSL_CONNECT_ERROR, CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CACERT_BADFILE,
+            CURLE_SSL_CERTPROBLEM, CURLE_SSL_CIPHER, CURLE_SSL_ISSUER_ERROR, CURLE_SSL_PINNEDPUBKEYNOTMATCH,
+            CURLE_SSL_INVALIDCERTSTATUS, CURLE_SSL_CRL_BADFILE:
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// `CURLINFO_HTTP_VERSION` as written on a status line: "HTTP/1.1", "HTTP/2", ...
+    private static func versionName(_ version: Int) -> String? {
+        switch version {
+        case Int(CURL_HTTP_VERSION_1_0): "HTTP/1.0"
+        case Int(CURL_HTTP_VERSION_1_1): "HTTP/1.1"
+        case Int(CURL_HTTP_VERSION_2_0): "HTTP/2"
+        case Int(CURL_HTTP_VERSION_3): "HTTP/3"
+        default: nil
+        }
+    }
 
     /// CR and LF would end the header line early; they never belong in a value.
     private static func headerSafe(_ text: String) -> String {

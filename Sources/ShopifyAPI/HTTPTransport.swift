@@ -4,11 +4,14 @@ public struct HTTPResponse: Sendable {
     /// Header fields of the final response, names as sent by the server.
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
+    /// The protocol the answer came in, as on a status line ("HTTP/1.1", "HTTP/2"); nil when not known.
+    public var httpVersion: String?
 
-    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8]) {
+    public init(status: Int, headers: [(name: String, value: String)], body: [UInt8], httpVersion: String? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.httpVersion = httpVersion
     }
 
     /// The first value of the header `name`, compared case-insensitively.

@@ -17,7 +17,7 @@ enum StoreClients {
                         endpoint: store.endpoint,
                         apiVersion: store.apiVersion,
                         accessToken: token,
-                        transport: CurlTransport(label: store.name)
+                        transport: CurlTransport(label: store.name, caFile: store.caFile)
                     )
                 )
             } catch {

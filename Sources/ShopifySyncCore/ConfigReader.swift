@@ -112,7 +112,7 @@ struct ConfigReader {
             section: section,
             allowed: [
                 "shop", "enabled", "api_version", "token_file", "default_location", "lookup_missing", "endpoint",
-                "locations",
+                "ca_file", "locations",
             ]
         )
         let shop = string(table, "shop", section: section)
@@ -148,6 +148,12 @@ struct ConfigReader {
         if let endpoint, !(endpoint.hasPrefix("https://") || endpoint.hasPrefix("http://")) {
             fail("endpoint", section: section, "'endpoint' must be an http:// or https:// URL, got \"\(endpoint)\"")
         }
+        let caFile = string(table, "ca_file", section: section).map {
+            $0.hasPrefix("/") ? $0 : (folder as NSString).appendingPathComponent($0)
+        }
+        if caFile != nil, let endpoint, endpoint.hasPrefix("http://") {
+            fail("ca_file", section: section, "'ca_file' needs an https:// endpoint: plain HTTP has no certificate")
+        }
         var locations: [String: String] = [:]
         if let locationTable = self.table(table, "locations", section: section) {
             for code in locationTable.keys.sorted() {
@@ -170,6 +176,7 @@ struct ConfigReader {
             defaultLocation: defaultLocation,
             lookupMissing: lookupMissing,
             endpoint: endpoint.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 },
+            caFile: caFile,
             locations: locations
         )
     }

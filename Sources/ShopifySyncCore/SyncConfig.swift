@@ -17,6 +17,9 @@ public struct StoreConfig: Sendable, Hashable {
     public var lookupMissing: Bool
     /// The base URL, `https://<shop>` unless the config names another (the simulator, tests).
     public var endpoint: String
+    /// A PEM file of CA certificates trusted for this store's TLS peer instead of the system's bundle (a TLS
+    /// inspecting proxy, a test CA); nil: the system's bundle. Peer and host name are verified either way.
+    public var caFile: String?
     /// WMS location code -> Shopify location gid.
     public var locations: [String: String]
 
@@ -29,6 +32,7 @@ public struct StoreConfig: Sendable, Hashable {
         defaultLocation: String,
         lookupMissing: Bool = false,
         endpoint: String? = nil,
+        caFile: String? = nil,
         locations: [String: String] = [:]
     ) {
         self.name = name
@@ -39,6 +43,7 @@ public struct StoreConfig: Sendable, Hashable {
         self.defaultLocation = defaultLocation
         self.lookupMissing = lookupMissing
         self.endpoint = endpoint ?? "https://\(shop)"
+        self.caFile = caFile
         self.locations = locations
     }
 

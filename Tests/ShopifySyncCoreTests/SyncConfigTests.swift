@@ -49,7 +49,27 @@ struct SyncConfigTests {
         #expect(store.defaultLocation == "gid://shopify/Location/1")
         #expect(!store.lookupMissing)
         #expect(store.endpoint == "https://acme.myshopify.com")
+        #expect(store.caFile == nil)
         #expect(store.locations.isEmpty)
+    }
+
+    /// `ca_file` is per store, resolved against the config's folder like every relative path.
+    @Test func caFileIsResolvedPerStore() throws {
+        let text = """
+            [stores.main]
+            shop = "acme.myshopify.com"
+            default_location = "1"
+            ca_file = "proxy-ca.pem"
+
+            [stores.au]
+            shop = "acme-au.myshopify.com"
+            default_location = "2"
+            endpoint = "https://127.0.0.1:8443/au"
+            ca_file = "/srv/ca/test.pem"
+            """
+        let config = try Self.parse(text)
+        #expect(config.stores["main"]?.caFile == "/etc/shopify-sync/proxy-ca.pem")
+        #expect(config.stores["au"]?.caFile == "/srv/ca/test.pem")
     }
 
     @Test func contractExample() throws {
@@ -280,6 +300,18 @@ struct SyncConfigTests {
             text: minimalStore + "\nendpoint = \"ftp://example.com\"",
             line: 4,
             mentions: "endpoint"
+        ),
+        BadConfig(
+            label: "ca_file with a plain http endpoint",
+            text: minimalStore + "\nendpoint = \"http://127.0.0.1:8080\"\nca_file = \"ca.pem\"",
+            line: 5,
+            mentions: "ca_file"
+        ),
+        BadConfig(
+            label: "ca_file not a string",
+            text: minimalStore + "\nca_file = 5",
+            line: 4,
+            mentions: "ca_file"
         ),
         BadConfig(
             label: "stores not a table",
