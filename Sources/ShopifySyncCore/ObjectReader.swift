@@ -56,7 +56,7 @@ struct ObjectReader {
         switch value {
         case .integer(let integer):
             return integer
-        case .number(let number) where number.rounded() == number:
+        case .number(let number) where !(number.magnitude <= 1_000_000_000):
             throw RequestError(
                 .outOfRange,
                 field: path(key),

@@ -65,6 +65,14 @@ enum RequestJSON {
 
     static func quoted(_ text: String) -> String { "\"\(text)\"" }
 
+    /// `text` in UTF-16, without a byte order mark.
+    static func utf16(_ text: String, bigEndian: Bool) -> [UInt8] {
+        text.utf16.flatMap { unit in
+            let bytes = [UInt8(truncatingIfNeeded: unit), UInt8(truncatingIfNeeded: unit >> 8)]
+            return bigEndian ? bytes.reversed() : bytes
+        }
+    }
+
     private static func object(_ defaults: [(String, String)], _ overrides: [(String, String?)]) -> String {
         var fields: [(String, String?)] = defaults.map { ($0.0, $0.1) }
         for (key, value) in overrides {
@@ -102,6 +110,51 @@ struct RequestDecoderTests {
                 .malformedJSON,
                 nil
             ),
+            BadRequest("whitespace only", " \n\t ", .malformedJSON, nil),
+            BadRequest(
+                "UTF-8 byte order mark",
+                bytes: [0xEF, 0xBB, 0xBF] + Array(J.movement().utf8),
+                .malformedJSON,
+                nil
+            ),
+            BadRequest(
+                "UTF-16LE with its mark",
+                bytes: [0xFF, 0xFE] + J.utf16(J.movement(), bigEndian: false),
+                .malformedJSON,
+                nil
+            ),
+            BadRequest("UTF-16LE without a mark", bytes: J.utf16(J.movement(), bigEndian: false), .malformedJSON, nil),
+            BadRequest("UTF-16BE without a mark", bytes: J.utf16(J.movement(), bigEndian: true), .malformedJSON, nil),
+            BadRequest("NUL byte after the value", bytes: Array(J.movement().utf8) + [0], .malformedJSON, nil),
+            BadRequest(
+                "NUL byte inside a string",
+                J.movement([("reference", "\"PO\u{0}4711\"")]),
+                .malformedJSON,
+                nil
+            ),
+            BadRequest("duplicate key", String(J.movement().dropLast()) + #", "id": "other"}"#, .malformedJSON, "id"),
+            BadRequest(
+                "duplicate key in a line",
+                J.movement(line: #"{"sku": "A", "delta": 1, "delta": -1000}"#),
+                .malformedJSON,
+                "lines[0].delta"
+            ),
+            BadRequest("trailing comma in an object", String(J.movement().dropLast()) + ",}", .malformedJSON, nil),
+            BadRequest("trailing comma in an array", J.movement([("lines", "[\(J.line),]")]), .malformedJSON, nil),
+            BadRequest("a comment", J.movement([("id", #""a" /* b */"#)]), .malformedJSON, nil),
+            BadRequest("single quotes", J.movement([("id", "'a'")]), .malformedJSON, nil),
+            BadRequest("lone surrogate", J.movement([("reference", #""\ud800""#)]), .malformedJSON, nil),
+            BadRequest("leading zero", J.movement(line: #"{"sku": "A", "delta": 01}"#), .malformedJSON, nil),
+            BadRequest("two values", J.movement() + J.movement(), .malformedJSON, nil),
+            BadRequest(
+                "nested 65 deep in an extra field",
+                J.movement([("extra", String(repeating: "[", count: 64) + String(repeating: "]", count: 64))]),
+                .malformedJSON,
+                nil
+            ),
+            BadRequest("delta NaN", J.movement(line: #"{"sku": "A", "delta": NaN}"#), .malformedJSON, nil),
+            BadRequest("delta Infinity", J.movement(line: #"{"sku": "A", "delta": Infinity}"#), .malformedJSON, nil),
+            BadRequest("delta -Infinity", J.movement(line: #"{"sku": "A", "delta": -Infinity}"#), .malformedJSON, nil),
             BadRequest("top level array", "[\(J.movement())]", .notAnObject, nil),
             BadRequest("top level string", #""movement""#, .notAnObject, nil),
             BadRequest("top level number", "42", .notAnObject, nil),
@@ -254,6 +307,22 @@ struct RequestDecoderTests {
                 .outOfRange,
                 "lines[0].delta"
             ),
+            BadRequest("delta 1.0", J.movement(line: #"{"sku": "A", "delta": 1.0}"#), .wrongType, "lines[0].delta"),
+            BadRequest("delta 1e2", J.movement(line: #"{"sku": "A", "delta": 1e2}"#), .wrongType, "lines[0].delta"),
+            BadRequest("delta -0.0", J.movement(line: #"{"sku": "A", "delta": -0.0}"#), .wrongType, "lines[0].delta"),
+            BadRequest(
+                "delta 1e-400",
+                J.movement(line: #"{"sku": "A", "delta": 1e-400}"#),
+                .wrongType,
+                "lines[0].delta"
+            ),
+            BadRequest("delta -0", J.movement(line: #"{"sku": "A", "delta": -0}"#), .invalidValue, "lines[0].delta"),
+            BadRequest(
+                "delta 1e400",
+                J.movement(line: #"{"sku": "A", "delta": 1e400}"#),
+                .outOfRange,
+                "lines[0].delta"
+            ),
             BadRequest("delta 1e20", J.movement(line: #"{"sku": "A", "delta": 1e20}"#), .outOfRange, "lines[0].delta"),
             BadRequest(
                 "delta beyond 64 bits",
@@ -295,6 +364,12 @@ struct RequestDecoderTests {
             BadRequest(
                 "bulk: on_hand float",
                 J.bulk(item: #"{"sku": "A", "on_hand": 2.5}"#),
+                .wrongType,
+                "items[0].on_hand"
+            ),
+            BadRequest(
+                "bulk: on_hand 12.0",
+                J.bulk(item: #"{"sku": "A", "on_hand": 12.0}"#),
                 .wrongType,
                 "items[0].on_hand"
             ),
@@ -503,6 +578,29 @@ struct RequestDecoderTests {
                 )
         )
         #expect(decoded.warnings.isEmpty)
+    }
+
+    @Test func decodesEscapesAndSurrogatePairs() throws {
+        let text = RequestJSON.movement([
+            ("reference", #""PO \"4711\" \/ \\ \u00e9 \ud83d\ude00""#),
+            ("lines", #"[{"sku": "T\u00C9E", "delta": -9223372036854775807}]"#),
+        ])
+        let error = #expect(throws: RequestError.self) { try RequestDecoder().decode(Array(text.utf8)) }
+        // The reference decoded; the delta is a 64-bit integer, refused for its size and not for its syntax.
+        #expect(error?.reason == .outOfRange)
+        let decoded = try RequestDecoder().decode(Array(text.replacing("-9223372036854775807", with: "7").utf8))
+        guard case .movement(let movement) = decoded.request else {
+            Issue.record("expected a movement")
+            return
+        }
+        #expect(movement.reference == "PO \"4711\" / \\ é 😀")
+        #expect(movement.lines.map(\.sku) == ["TÉE"])
+    }
+
+    @Test func acceptsDeepNestingInAnUnknownFieldUpToTheLimit() throws {
+        let nested = String(repeating: "[", count: 63) + String(repeating: "]", count: 63)
+        let decoded = try RequestDecoder().decode(Array(RequestJSON.movement([("extra", nested)]).utf8))
+        #expect(decoded.warnings == ["ignored unknown field extra"])
     }
 
     // MARK: - Unknown fields
