@@ -12,7 +12,7 @@
 SWIFT ?= swift
 STRICT := -Xswiftc -warnings-as-errors
 # Build: the C libraries' headers (GRDB links the system SQLite). Test: groff and man render the manual pages.
-DEBIAN_PACKAGES := libsystemd-dev libcurl4-openssl-dev libsqlite3-dev pkg-config groff-base man-db
+DEBIAN_PACKAGES := libsystemd-dev libcurl4-openssl-dev libsqlite3-dev pkg-config groff-base man-db openssl
 UNIT_SUITES := ShopifySyncCoreTests|SyncStateTests|SpoolTests|SystemdTests
 HTTP_SUITES := ShopifyAPITests|ShopifySimulatorTests
 HEAVY_SUITES := DrainTests|CrashTests

@@ -96,6 +96,8 @@ let package = Package(
             dependencies: [
                 "ShopifySyncCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // HTTPServerBuilder: how connections are spoken (plain, or TLS in the tests).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -184,6 +186,11 @@ let package = Package(
                 "ShopifySync", "ShopifySyncCore", "Spool", "SyncState", "ShopifyAPI", "Systemd", "ShopifySimulator",
                 "SimulatorTestSupport", "TestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                // The simulator served over real TLS, with HTTP/2 offered by ALPN, for the daemon's TLS tests
+                // (swift-nio-ssl and swift-nio-http2 come with it; test-only, never linked into the daemon).
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdHTTP2", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
             ]
         ),
     ],

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ServiceLifecycle
@@ -46,7 +47,11 @@ public struct SimulatorServer: Sendable {
     }
 
     /// The application; `onServerRunning` receives the bound port.
+    ///
+    /// `server` is how connections are spoken: plain HTTP/1.1 by default; the TLS tests pass a TLS builder
+    /// (with HTTP/2 offered through ALPN) so the daemon meets a real handshake.
     public func application(
+        server: HTTPServerBuilder = .http1(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol & Service {
         let router = Router()
@@ -93,6 +98,7 @@ public struct SimulatorServer: Sendable {
         }
         return Application(
             router: router,
+            server: server,
             configuration: ApplicationConfiguration(
                 address: .hostname(options.host, port: options.port),
                 serverName: "shopify-simulator"
@@ -199,12 +205,13 @@ struct ItemRequest: Decodable {
 /// The simulator is listening (its port bound) before `body` starts.
 public func withSimulator<T>(
     _ options: SimulatorOptions,
+    server builder: HTTPServerBuilder = .http1(),
     logger: Logger,
     _ body: (RunningSimulator) async throws -> T
 ) async throws -> T {
     let server = SimulatorServer(options: options, logger: logger)
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-    let application = server.application { port in
+    let application = server.application(server: builder) { port in
         continuation.yield(port)
         continuation.finish()
     }

@@ -1,4 +1,5 @@
 import Foundation
+import HummingbirdCore
 import Logging
 import ShopifySimulator
 import Spool
@@ -133,7 +134,16 @@ struct EngineWorld {
     }
 }
 
+/// The simulator served over TLS: how it speaks, and the CA file each store trusts (`ca_file`).
+struct EngineTLS {
+    var server: HTTPServerBuilder
+    var caFile: String?
+}
+
 /// Runs `body` with the daemon running in-process against an in-process simulator.
+///
+/// With `tls`, the simulator is reached at `https://127.0.0.1:PORT/<shop>` and both stores get its `ca_file`;
+/// `logger` replaces the default one (which drops everything below critical) for tests that read the log.
 ///
 /// The daemon is built by ``Daemon/init(configPath:logger:environment:notifier:clients:shutdownSignals:)``, the
 /// executable's composition root, with `notifier` for sd_notify and no shutdown signals (the test process keeps
@@ -146,6 +156,8 @@ func withEngine<T>(
     catalog: String = EngineWorld.catalog,
     withoutStore: String? = nil,
     notifier: SystemdNotifier = SystemdNotifier(socketPath: nil),
+    tls: EngineTLS? = nil,
+    logger givenLogger: Logger? = nil,
     _ body: (EngineWorld) async throws -> T
 ) async throws -> T {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("engine-\(UUID().uuidString)").path
@@ -153,9 +165,14 @@ func withEngine<T>(
     defer { try? FileManager.default.removeItem(atPath: directory) }
     var logger = Logger(label: "test")
     logger.logLevel = ProcessInfo.processInfo.environment["TEST_DEBUG"] == "1" ? .debug : .critical
+    if let givenLogger { logger = givenLogger }
     var options = SimulatorOptions(shops: EngineWorld.shops(initial: initial))
     simulatorOptions(&options)
-    return try await withSimulator(options, logger: logger) { simulator in
+    return try await withSimulator(options, server: tls?.server ?? .http1(), logger: logger) { simulator in
+        func endpoint(_ shop: String) -> String {
+            tls == nil ? simulator.baseURL(shop: shop) : "https://\(simulator.host):\(simulator.port)/\(shop)"
+        }
+        let caFile = tls?.caFile.map { "ca_file = \"\($0)\"" } ?? ""
         let config = """
             spool_dir = "spool"
             state_dir = "state"
@@ -167,7 +184,8 @@ func withEngine<T>(
             shop = "main.myshopify.com"
             token_file = "main.token"
             default_location = "\(EngineWorld.main1)"
-            endpoint = "\(simulator.baseURL(shop: "main"))"
+            endpoint = "\(endpoint("main"))"
+            \(caFile)
             \(mainStore)
 
             [stores.main.locations]
@@ -178,7 +196,8 @@ func withEngine<T>(
             shop = "au.myshopify.com"
             token_file = "au.token"
             default_location = "\(EngineWorld.au1)"
-            endpoint = "\(simulator.baseURL(shop: "au"))"
+            endpoint = "\(endpoint("au"))"
+            \(caFile)
 
             """
         let configPath = "\(directory)/config.toml"

@@ -319,7 +319,7 @@ private func probeDatagramSocket(_ path: String) -> Bool {
 }
 
 /// Runs a program to completion and returns its standard output; throws if it exits nonzero.
-private func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
+public func runProcess(_ executable: String, _ arguments: [String]) throws -> String {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
