@@ -46,6 +46,14 @@ struct ObjectReader {
         if nonEmpty && string.isEmpty {
             throw RequestError(.invalidValue, field: path(key), "expected a non-empty string")
         }
+        if let control = string.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            let code = String(control.value, radix: 16, uppercase: true)
+            throw RequestError(
+                .invalidValue,
+                field: path(key),
+                "expected no control characters, got U+\(String(repeating: "0", count: max(0, 4 - code.count)))\(code)"
+            )
+        }
         return string
     }
 

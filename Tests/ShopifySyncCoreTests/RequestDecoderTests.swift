@@ -238,6 +238,39 @@ struct RequestDecoderTests {
                 .outOfRange,
                 "reference"
             ),
+            // control characters, escaped so that the JSON is valid, in every string field
+            BadRequest("id with an escaped NUL", J.movement([("id", #""a\u0000b""#)]), .invalidValue, "id"),
+            BadRequest(
+                "reference with an escaped NUL",
+                J.movement([("reference", #""PO\u00004711""#)]),
+                .invalidValue,
+                "reference"
+            ),
+            BadRequest(
+                "reference with a newline",
+                J.movement([("reference", #""PO\n4711""#)]),
+                .invalidValue,
+                "reference"
+            ),
+            BadRequest(
+                "sku with an escaped NUL",
+                J.movement(line: #"{"sku": "TEE\u0000", "delta": 1}"#),
+                .invalidValue,
+                "lines[0].sku"
+            ),
+            BadRequest(
+                "location with DEL",
+                J.movement(line: #"{"sku": "A", "location": "WH\u007f1", "delta": 1}"#),
+                .invalidValue,
+                "lines[0].location"
+            ),
+            BadRequest(
+                "order id with a tab",
+                J.movement([("order", #"{"store": "main", "id": "10\t01"}"#)]),
+                .invalidValue,
+                "order.id"
+            ),
+            BadRequest("bulk: store with a C1 control", J.bulk([("store", #""main\u0085""#)]), .invalidValue, "store"),
             // order
             BadRequest("order not an object", J.movement([("order", J.quoted("1001"))]), .notAnObject, "order"),
             BadRequest(
