@@ -11,7 +11,7 @@ import UnixSignals
 /// A bad new config or catalog is refused and logged, and the running one kept. Config, catalog and clients
 /// are swapped together (``SyncRuntime/replace(config:catalog:clients:)``); a store added to the config is
 /// announced on `addedStores` so its worker starts. Tests drive ``run(triggers:)`` with a scripted sequence.
-struct ReloadService: Sendable {
+struct ReloadService: Service, Sendable {
     /// What asks for a reload.
     enum Trigger: Sendable, Hashable {
         /// SIGHUP (`systemctl reload`): RELOADING=1, then READY=1 to systemd.
@@ -58,7 +58,7 @@ struct ReloadService: Sendable {
     /// Reloads once per trigger, in order.
     func run<Triggers: AsyncSequence & Sendable>(triggers: Triggers) async where Triggers.Element == Trigger {
         do {
-            for try await trigger in triggers {
+            for try await trigger in triggers.cancelOnGracefulShutdown() {
                 switch trigger {
                 case .signal:
                     notifier.reloading()

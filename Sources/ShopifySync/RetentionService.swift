@@ -7,7 +7,7 @@ import Systemd
 /// more than `ledger_retention_days` ago, leave. The only deletions the daemon makes.
 ///
 /// The daemon ticks it at start and then hourly; tests drive ``run(ticks:)`` with a scripted sequence.
-struct RetentionService: Sendable {
+struct RetentionService: Service, Sendable {
     let runtime: SyncRuntime
     /// How often retention runs after the first time.
     var interval: Duration = .seconds(3_600)

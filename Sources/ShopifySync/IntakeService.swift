@@ -1,0 +1,95 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Spool
+import Synchronization
+import Systemd
+
+/// The spool side of the running daemon: inotify wakes it (a full rescan as a backstop, and when the kernel's
+/// queue overflows), it claims and records pending files, finishes requests whose lines are settled, retries
+/// local faults, beats the work loop's heart and publishes the STATUS= line.
+///
+/// On graceful shutdown it stops taking new files first; the store workers stop after it.
+final class IntakeService: Service, Sendable {
+    private let runtime: SyncRuntime
+    private let processor: SpoolProcessor
+    private let pendingEvents: PendingEvents
+    private let status: StatusReporter
+    /// Names inotify reported, and whether it overflowed, since the loop last looked.
+    private let events = Mutex<(names: [String], overflow: Bool)>(([], false))
+
+    init(runtime: SyncRuntime, processor: SpoolProcessor, pendingEvents: PendingEvents, status: StatusReporter) {
+        self.runtime = runtime
+        self.processor = processor
+        self.pendingEvents = pendingEvents
+        self.status = status
+    }
+
+    private var logger: Logger { runtime.logger }
+
+    func run() async {
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.watch() }
+                await self.loop()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.runtime.spoolBell.ring()
+        }
+    }
+
+    /// The spool loop: one turn per wake, at most a second apart, until graceful shutdown.
+    private func loop() async {
+        let config = runtime.current.config
+        let rescanEvery = Duration.milliseconds(Int64(config.rescanIntervalSeconds * 1000))
+        var lastRescan = ContinuousClock.now
+        var lastStatus = ContinuousClock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            runtime.health.beat()
+            let (names, overflow) = events.withLock { events in
+                defer { events = ([], false) }
+                return events
+            }
+            let rescan = overflow || ContinuousClock.now - lastRescan >= rescanEvery
+            do {
+                try processor.retryLocalFailures()
+                if rescan {
+                    if overflow { logger.warning("inotify queue overflowed; rescanning pending/") }
+                    try processor.scan()
+                    lastRescan = .now
+                } else if !names.isEmpty {
+                    try processor.scan(names: names)
+                }
+                try processor.finishCompleted()
+            } catch {
+                logger.error("spool loop: \(error)", metadata: ["error": "\(error)"])
+            }
+            // Once a second, however often the loop wakes: counting the spool lists every folder.
+            if ContinuousClock.now - lastStatus >= .seconds(1) {
+                publishStatus()
+                lastStatus = .now
+            }
+            await runtime.spoolBell.wait(timeout: .seconds(1))
+        }
+    }
+
+    private func watch() async {
+        for await event in pendingEvents {
+            events.withLock { events in
+                switch event {
+                case .file(let name):
+                    if events.names.count < 100_000 { events.names.append(name) } else { events.overflow = true }
+                case .overflow: events.overflow = true
+                }
+            }
+            runtime.spoolBell.ring()
+        }
+    }
+
+    func publishStatus() {
+        guard let counts = try? runtime.spool.counts(now: Date()) else { return }
+        let stores = runtime.current.config.storeNames.map { ($0, runtime.storeStatusLine($0)) }
+        status.update(StatusSnapshot.line(counts: counts, stores: stores))
+    }
+}
