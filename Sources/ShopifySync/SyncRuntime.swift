@@ -37,8 +37,10 @@ public final class SyncRuntime: Sendable {
         spool: Spool,
         clients: [String: any InventoryAPI],
         health: WorkLoopHealth,
-        logger: Logger
+        logger: Logger,
+        now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.clock = now
         self.live = Mutex((Settings(config: config, catalog: catalog), clients))
         self.state = state
         self.spool = spool
@@ -75,7 +77,10 @@ public final class SyncRuntime: Sendable {
         for bell in storeBells.withLock({ Array($0.values) }) { bell.ring() }
     }
 
-    func now() -> Date { Date() }
+    /// The wall clock: ledger times, reports, retention cutoffs, the outage clock. Injected, so tests can fix it.
+    private let clock: @Sendable () -> Date
+
+    func now() -> Date { clock() }
 
     /// Records a store's health for `status`, metrics and the STATUS= line.
     func setStoreHealth(_ store: String, _ health: StoreHealth, success: Bool = false, error: String? = nil) {

@@ -26,7 +26,10 @@ struct ServiceSeamTests {
         """
 
     /// A runtime over a config, catalog, ledger and spool in a temporary folder.
-    static func withRuntime<T>(_ body: (SyncRuntime, String) async throws -> T) async throws -> T {
+    static func withRuntime<T>(
+        now: @escaping @Sendable () -> Date = { Date() },
+        _ body: (SyncRuntime, String) async throws -> T
+    ) async throws -> T {
         let directory = try makeTemporaryFolder(prefix: "service-seams")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try config.write(toFile: "\(directory)/config.toml", atomically: true, encoding: .utf8)
@@ -47,7 +50,8 @@ struct ServiceSeamTests {
             spool: spool,
             clients: [:],
             health: WorkLoopHealth(),
-            logger: logger
+            logger: logger,
+            now: now
         )
         return try await body(runtime, directory)
     }
@@ -104,17 +108,20 @@ struct ServiceSeamTests {
 
     @Test("retention: one tick removes old done/ files and old done requests from the ledger, and nothing newer")
     func retention() async throws {
-        try await Self.withRuntime { runtime, directory in
+        // The runtime's clock is fixed: the cutoffs are exact, whatever the machine's time.
+        let fixed = Date(timeIntervalSince1970: 1_800_000_000)
+        let clock: @Sendable () -> Date = { fixed }
+        try await Self.withRuntime(now: clock) { runtime, directory in
             let done = "\(directory)/spool/done"
-            let old = Date().addingTimeInterval(-20 * 86_400)
+            let old = fixed.addingTimeInterval(-20 * 86_400)
             for name in ["old.json", "old.json.result", "new.json", "new.json.result"] {
                 #expect(FileManager.default.createFile(atPath: "\(done)/\(name)", contents: Data("{}".utf8)))
-                if name.hasPrefix("old") {
-                    try FileManager.default.setAttributes([.modificationDate: old], ofItemAtPath: "\(done)/\(name)")
-                }
+                let modified = name.hasPrefix("old") ? old : fixed.addingTimeInterval(-86_400)
+                try FileManager.default.setAttributes([.modificationDate: modified], ofItemAtPath: "\(done)/\(name)")
             }
-            let now = Date().timeIntervalSince1970
-            for (id, age) in [("r-old", 40.0), ("r-new", 10.0)] {
+            let now = fixed.timeIntervalSince1970
+            // Just past and just within the 30 days of ledger_retention_days.
+            for (id, age) in [("r-old", 30.01), ("r-new", 29.99)] {
                 _ = try runtime.state.register(
                     id: id,
                     contentHash: id,
