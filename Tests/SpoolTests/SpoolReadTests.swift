@@ -43,7 +43,7 @@ struct SpoolReadTests {
             try check(mkdir(path.string, 0o700))
         },
         Refusal(label: "socket", reason: "not_regular_file") { _, path in
-            try makeSocket(at: path)
+            try makeSocket(at: path.string)
         },
         Refusal(label: "one byte over the limit", reason: "too_large") { spool, _ in
             try spool.place(.processing, "request.json", [UInt8](repeating: 0x20, count: 1025))
@@ -136,28 +136,4 @@ func check(_ result: CInt) throws {
 
 func makeSymlink(to target: String, at path: FilePath) throws {
     try check(symlink(target, path.string))
-}
-
-/// Binds a UNIX stream socket at `path` (the descriptor is closed; the socket file stays).
-func makeSocket(at path: FilePath) throws {
-    let fd = socket(AF_UNIX, CInt(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else {
-        throw SystemCallFailed(errno: Errno(rawValue: errno))
-    }
-    defer { close(fd) }
-    var address = sockaddr_un()
-    address.sun_family = sa_family_t(AF_UNIX)
-    let bytes = Array(path.string.utf8)
-    guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else {
-        throw SystemCallFailed(errno: .fileNameTooLong)
-    }
-    withUnsafeMutableBytes(of: &address.sun_path) { buffer in
-        buffer.copyBytes(from: bytes)
-    }
-    let result = withUnsafePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-            bind(fd, socketAddress, socklen_t(MemoryLayout<sockaddr_un>.size))
-        }
-    }
-    try check(result)
 }
