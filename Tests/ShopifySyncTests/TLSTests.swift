@@ -7,6 +7,7 @@ import ShopifyAPI
 import ShopifySimulator
 import ShopifySyncCore
 import Synchronization
+import Systemd
 import TestSupport
 import Testing
 
@@ -64,11 +65,14 @@ struct TLSTests {
             let lastError = record?.lastError ?? ""
             #expect(lastError.contains("TLS") && lastError.contains(refused.says), "\(lastError)")
 
+            // The journal entry: JournalLogHandler writes these keys as MESSAGE_ID=, SHOPIFY_STORE=, SYNC_OUTCOME=.
             let entries = log.entries.filter { $0.level >= .warning && $0.message.contains("TLS") }
             let entry = try #require(entries.first, "no TLS warning in \(log.entries.map(\.message))")
             #expect(entry.message.contains(refused.says), "\(entry.message)")
             #expect(entry.message.contains("TLS handshake failed, nothing was sent"), "\(entry.message)")
             #expect(entry.metadata["shopify.store"] == "main", "\(entry.metadata)")
+            #expect(entry.metadata["message_id"] == MessageID.callRetrying.rawValue, "\(entry.metadata)")
+            #expect(entry.metadata["sync.outcome"] == "retrying", "\(entry.metadata)")
             #expect(
                 !log.entries.contains { $0.message.contains("token-main") || $0.metadata.values.contains("token-main") }
             )
