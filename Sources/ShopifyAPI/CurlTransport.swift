@@ -182,7 +182,17 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                 ShopifyError(code: .badResponse, message: "response larger than \(Self.maximumResponseBytes) bytes")
             )
         default:
-            return .failure(ShopifyError(code: .network, message: message))
+            var error = ShopifyError(code: .network, message: message)
+            error.notSent = Self.isBeforeSending(code)
+            return .failure(error)
+        }
+    }
+
+    /// libcurl's codes for a failure before any request byte left: no name, no connection, no TLS session.
+    private static func isBeforeSending(_ code: CURLcode) -> Bool {
+        switch code {
+        case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT: true
+        default: isTLSFailure(code)
         }
     }
 

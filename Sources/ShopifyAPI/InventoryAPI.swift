@@ -208,6 +208,9 @@ public struct ShopifyError: Error, Sendable, Hashable, CustomStringConvertible {
     /// From `Retry-After`, or derived from `throttleStatus` on THROTTLED.
     public var retryAfter: Duration?
     public var cost: QueryCost?
+    /// The request provably never reached Shopify (no connection, no name, a failed TLS handshake), so
+    /// nothing it carried can have been applied.
+    public var notSent: Bool = false
 
     public init(
         code: Code,

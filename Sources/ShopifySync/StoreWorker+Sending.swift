@@ -51,7 +51,11 @@ extension StoreWorker {
                 }
             }
         } catch let failure as CallFailure {
-            try runtime.state.recordAttempt(intentID: intent.id, error: failure.error.description)
+            try runtime.state.recordAttempt(
+                intentID: intent.id,
+                error: failure.error.description,
+                mayHaveSent: !failure.error.notSent
+            )
             if !failure.error.isRetryable {
                 // A top-level GraphQL error: the document was refused before anything was applied.
                 let updates = members.map {
@@ -66,8 +70,23 @@ extension StoreWorker {
                 logLineOutcomes(updates, lines: members)
                 runtime.spoolBell.ring()
             } else if progress.outage.shouldGiveUp(maxRetryHours: runtime.current.config.maxRetryHours) {
-                // The call may have been applied: its lines end, and the call is kept with its key.
-                try holdUnknown(intent, members: members, cause: failure.error.description)
+                if try runtime.state.intent(id: intent.id)?.mayHaveSent ?? true {
+                    // The call may have been applied: its lines end, and the call is kept with its key.
+                    try holdUnknown(intent, members: members, cause: failure.error.description)
+                } else {
+                    // No attempt ever reached Shopify: nothing was applied, and a requeue sends it anew.
+                    let updates = members.map {
+                        LineUpdate(
+                            ref: $0.ref,
+                            state: .failed,
+                            errorCode: FailureCode.shopifyUnavailable.rawValue,
+                            error: "Shopify could not be reached; nothing was sent: \(failure.error.message)"
+                        )
+                    }
+                    try runtime.state.update(updates, settling: intent.id)
+                    logLineOutcomes(updates, lines: members)
+                    runtime.spoolBell.ring()
+                }
             }
             throw Hold.wait
         }

@@ -5,6 +5,9 @@
 public enum FailureCode: String, Sendable, Hashable, CaseIterable {
     /// Shopify refused the call as a whole with a top-level GraphQL error: nothing was applied.
     case graphQLError = "graphql_error"
+    /// Shopify could not be reached for `max_retry_hours` of active outage, and no attempt ever reached it
+    /// (no connection, no name, a refused certificate): nothing was applied, so a requeue sends it again.
+    case shopifyUnavailable = "shopify_unavailable"
     /// A call that may have been applied never got an answer before `max_retry_hours` of active outage: its
     /// lines end here and keep the call, with its key, for `requeue`.
     case outcomeUnknown = "outcome_unknown"

@@ -75,6 +75,8 @@ public struct StoredIntent: Sendable, Hashable {
     public var held: Bool = false
     /// The exact request body of the first send (format 2), resent byte for byte.
     public var body: [UInt8]?
+    /// Whether any attempt may have reached Shopify (false only while every failure provably did not).
+    public var mayHaveSent: Bool = false
 }
 
 /// A ledger row holding a value this version does not know: never read as a default.

@@ -19,8 +19,8 @@ extension StateStore {
         return try pool.write { db in
             try db.execute(
                 sql: """
-                    INSERT INTO intents (store, kind, idempotency_key, payload, body, format, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO intents (store, kind, idempotency_key, payload, body, format, created_at, may_have_sent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 0)
                     """,
                 arguments: [store, kind.rawValue, idempotencyKey, Data(payload), body.map { Data($0) }, format, now]
             )
@@ -83,6 +83,7 @@ extension StateStore {
         intent.format = row["format"]
         intent.held = (row["held"] as Int) != 0
         intent.body = (row["body"] as Data?).map { [UInt8]($0) }
+        intent.mayHaveSent = (row["may_have_sent"] as Int) != 0
         return intent
     }
 
@@ -98,11 +99,17 @@ extension StateStore {
     }
 
     /// Counts a failed attempt of an intent.
-    public func recordAttempt(intentID: Int64, error: String) throws {
+    ///
+    /// `mayHaveSent` false says the attempt provably never reached Shopify; once any attempt may have, the
+    /// intent stays marked, and giving up on it ends its lines as `outcome_unknown`.
+    public func recordAttempt(intentID: Int64, error: String, mayHaveSent: Bool = true) throws {
         try pool.write { db in
             try db.execute(
-                sql: "UPDATE intents SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-                arguments: [error, intentID]
+                sql: """
+                    UPDATE intents SET attempts = attempts + 1, last_error = ?, may_have_sent = may_have_sent OR ?
+                    WHERE id = ?
+                    """,
+                arguments: [error, mayHaveSent, intentID]
             )
         }
     }

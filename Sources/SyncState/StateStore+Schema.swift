@@ -114,6 +114,10 @@ extension StateStore {
             // `body`: the exact request body of the first send (format 2), resent byte for byte.
             try db.execute(sql: "ALTER TABLE intents ADD COLUMN body BLOB")
         }
+        migrator.registerMigration("v5-may-have-sent") { db in
+            // Whether any attempt of the call may have reached Shopify; calls already written are assumed to.
+            try db.execute(sql: "ALTER TABLE intents ADD COLUMN may_have_sent INTEGER NOT NULL DEFAULT 1")
+        }
         return migrator
     }
 }

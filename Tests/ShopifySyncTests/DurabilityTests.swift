@@ -65,3 +65,56 @@ struct DurabilityTests {
         }
     }
 }
+
+/// A Shopify that cannot be reached at all: no attempt is sent, so giving up says so and a requeue sends anew.
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct UnreachableShopifyTests {
+    @Test("connection refused until max_retry_hours: shopify_unavailable, nothing held; requeued, applied once")
+    func nothingSentIsNotUnknown() async throws {
+        try await DaemonSystemdTests.withWorld(skus: ["A-1", "GONE"]) { simulator, directory in
+            let configPath = "\(directory)/config.toml"
+            let working = try String(contentsOfFile: configPath, encoding: .utf8)
+            let endpoint = simulator.baseURL(shop: "main")
+            // Port 1 on loopback: every connection is refused before a byte is sent.
+            try
+                ("max_retry_hours = 0.001\n"
+                + working.replacingOccurrences(of: endpoint, with: "http://127.0.0.1:1/main"))
+                .write(toFile: configPath, atomically: true, encoding: .utf8)
+            let daemon = try ChildDaemon(config: configPath, logPath: "\(directory)/daemon.log")
+            defer { daemon.signal(SIGKILL) }
+            try DaemonSystemdTests.drop(directory, "r.json", movement("r-1", "receipt", [("A-1", nil, 1)]))
+            let report = "\(directory)/spool/failed/r.json.error"
+            let deadline = ContinuousClock.now + .seconds(60)
+            while !FileManager.default.fileExists(atPath: report) && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let text = try String(contentsOfFile: report, encoding: .utf8)
+            #expect(text.contains("shopify_unavailable"), "expected shopify_unavailable: \(text)")
+            #expect(!text.contains("outcome_unknown"))
+
+            // Shopify reachable again: the requeued movement goes under a new key, once.
+            try ("max_retry_hours = 0.001\n" + working).write(toFile: configPath, atomically: true, encoding: .utf8)
+            daemon.signal(SIGHUP)
+            try await Task.sleep(for: .milliseconds(500))
+            let requeue = try ChildDaemon(
+                config: configPath,
+                logPath: "\(directory)/requeue.log",
+                arguments: ["requeue", "r.json"]
+            )
+            #expect(await requeue.waitForExit(timeout: .seconds(20)) == 0, "\(requeue.log)")
+            while !FileManager.default.fileExists(atPath: "\(directory)/spool/done/r.json.result")
+                && ContinuousClock.now < deadline + .seconds(30)
+            {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            let level = await simulator.state.quantities(
+                shop: "main",
+                item: "gid://shopify/InventoryItem/7000",
+                location: "gid://shopify/Location/1"
+            )
+            #expect(level?.onHand == 6, "the requeued movement must be applied exactly once")
+            daemon.signal(SIGTERM)
+            _ = await daemon.waitForExit(timeout: .seconds(35))
+        }
+    }
+}
