@@ -58,34 +58,26 @@ extension StoreWorker {
             )
             if !failure.error.isRetryable {
                 // A top-level GraphQL error: the document was refused before anything was applied.
-                let updates = members.map {
-                    LineUpdate(
-                        ref: $0.ref,
-                        state: .failed,
-                        errorCode: failure.error.shopifyCode ?? FailureCode.graphQLError.rawValue,
-                        error: failure.error.message
-                    )
-                }
-                try runtime.state.update(updates, settling: intent.id)
-                logLineOutcomes(updates, lines: members)
-                runtime.spoolBell.ring()
+                try failAll(
+                    members,
+                    of: intent,
+                    code: failure.error.shopifyCode ?? FailureCode.graphQLError.rawValue,
+                    error: failure.error.message,
+                    keep: false
+                )
             } else if progress.outage.shouldGiveUp(maxRetryHours: runtime.current.config.maxRetryHours) {
                 if try runtime.state.intent(id: intent.id)?.mayHaveSent ?? true {
                     // The call may have been applied: its lines end, and the call is kept with its key.
                     try holdUnknown(intent, members: members, cause: failure.error.description)
                 } else {
                     // No attempt ever reached Shopify: nothing was applied, and a requeue sends it anew.
-                    let updates = members.map {
-                        LineUpdate(
-                            ref: $0.ref,
-                            state: .failed,
-                            errorCode: FailureCode.shopifyUnavailable.rawValue,
-                            error: "Shopify could not be reached; nothing was sent: \(failure.error.message)"
-                        )
-                    }
-                    try runtime.state.update(updates, settling: intent.id)
-                    logLineOutcomes(updates, lines: members)
-                    runtime.spoolBell.ring()
+                    try failAll(
+                        members,
+                        of: intent,
+                        code: FailureCode.shopifyUnavailable.rawValue,
+                        error: "Shopify could not be reached; nothing was sent: \(failure.error.message)",
+                        keep: false
+                    )
                 }
             }
             throw Hold.wait
@@ -98,17 +90,25 @@ extension StoreWorker {
     /// Ends an intent's lines as `outcome_unknown`, keeping the call held with its key for `requeue`.
     func holdUnknown(_ intent: StoredIntent, members: [LineRecord], cause: String) throws {
         let sent = RequestReport.timestamp(Date(timeIntervalSince1970: intent.createdAt))
-        let updates = members.map {
-            LineUpdate(
-                ref: $0.ref,
-                state: .failed,
-                errorCode: FailureCode.outcomeUnknown.rawValue,
-                error:
-                    "no answer from Shopify (\(cause)); the call may have been applied. Key \(intent.idempotencyKey), "
-                    + "first sent \(sent): requeue resends it with the same key until the idempotency window ends"
-            )
+        try failAll(
+            members,
+            of: intent,
+            code: FailureCode.outcomeUnknown.rawValue,
+            error: "no answer from Shopify (\(cause)); the call may have been applied. Key \(intent.idempotencyKey), "
+                + "first sent \(sent): requeue resends it with the same key until the idempotency window ends",
+            keep: true
+        )
+    }
+
+    /// Fails every line a call carried with `code`, logs each, and wakes the spool loop; `keep` holds the call
+    /// with its key (its outcome is unknown), otherwise it is deleted (nothing it carried was applied).
+    func failAll(_ members: [LineRecord], of intent: StoredIntent, code: String, error: String, keep: Bool) throws {
+        let updates = members.map { LineUpdate(ref: $0.ref, state: .failed, errorCode: code, error: error) }
+        if keep {
+            try runtime.state.update(updates, holding: intent.id)
+        } else {
+            try runtime.state.update(updates, settling: intent.id)
         }
-        try runtime.state.update(updates, holding: intent.id)
         logLineOutcomes(updates, lines: members)
         runtime.spoolBell.ring()
     }
@@ -121,21 +121,18 @@ extension StoreWorker {
                 members.map { LineUpdate(ref: $0.ref, state: .pending, newGeneration: true) },
                 settling: intent.id
             )
+            runtime.spoolBell.ring()
         case .adjust:
             let sent = RequestReport.timestamp(Date(timeIntervalSince1970: intent.createdAt))
-            let updates = members.map {
-                LineUpdate(
-                    ref: $0.ref,
-                    state: .failed,
-                    errorCode: FailureCode.outcomeUnknownExpired.rawValue,
-                    error: "call \(intent.idempotencyKey), first sent \(sent), has no known outcome and is past its "
-                        + "idempotency window; not sent again: check these items with drift, then bulk sync them"
-                )
-            }
-            try runtime.state.update(updates, holding: intent.id)
-            logLineOutcomes(updates, lines: members)
+            try failAll(
+                members,
+                of: intent,
+                code: FailureCode.outcomeUnknownExpired.rawValue,
+                error: "call \(intent.idempotencyKey), first sent \(sent), has no known outcome and is past its "
+                    + "idempotency window; not sent again: check these items with drift, then bulk sync them",
+                keep: true
+            )
         }
-        runtime.spoolBell.ring()
     }
 
     /// A stored call that cannot be read back can never be sent: its lines fail with a code, once.
@@ -148,18 +145,14 @@ extension StoreWorker {
                 "error": "\(error)",
             ]
         )
-        let updates = members.map {
-            LineUpdate(
-                ref: $0.ref,
-                state: .failed,
-                errorCode: FailureCode.unreadableIntent.rawValue,
-                error: "the stored call cannot be read back: \(error)"
-            )
-        }
         // Held, not deleted: whether it was ever sent is unknown, and its key stays on record.
-        try runtime.state.update(updates, holding: intent.id)
-        logLineOutcomes(updates, lines: members)
-        runtime.spoolBell.ring()
+        try failAll(
+            members,
+            of: intent,
+            code: FailureCode.unreadableIntent.rawValue,
+            error: "the stored call cannot be read back: \(error)",
+            keep: true
+        )
     }
 
     /// Records a call's verdict from Shopify's answer, by ``ShopifyErrorClass``.
@@ -237,9 +230,7 @@ extension StoreWorker {
                 settling: intent.id
             )
         case .failCall(let code, let message):
-            let updates = members.map { LineUpdate(ref: $0.ref, state: .failed, errorCode: code, error: message) }
-            try runtime.state.update(updates, settling: intent.id)
-            logLineOutcomes(updates, lines: members)
+            try failAll(members, of: intent, code: code, error: message, keep: false)
         case .byRow(let verdicts):
             let updates = members.compactMap { line -> LineUpdate? in
                 switch verdicts[line.ref] {
