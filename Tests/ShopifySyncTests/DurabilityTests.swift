@@ -7,6 +7,12 @@ struct DurabilityTests {
     static let strace = "/usr/bin/strace"
     static var hasStrace: Bool { FileManager.default.isExecutableFile(atPath: strace) }
 
+    /// The child processes of `pid`.
+    static func children(of pid: Int32) -> [Int32] {
+        let text = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+    }
+
     @Test(
         "every ledger commit syncs the WAL: 20 movements make at least 4 syncs each (strace; skipped without it)",
         .enabled(if: hasStrace)
@@ -20,7 +26,11 @@ struct DurabilityTests {
                 executable: Self.strace,
                 arguments: ["-f", "-y", "-e", "trace=fdatasync,fsync", "-o", trace, ChildDaemon.executable, "daemon"]
             )
-            defer { daemon.signal(SIGKILL) }
+            // strace's child is the daemon: kill it too, or a failed check would leave it running.
+            defer {
+                for child in Self.children(of: daemon.pid) { kill(child, SIGKILL) }
+                daemon.signal(SIGKILL)
+            }
             let spool = "\(directory)/spool"
             while !FileManager.default.fileExists(atPath: "\(spool)/done") {
                 try await Task.sleep(for: .milliseconds(20))
@@ -43,9 +53,7 @@ struct DurabilityTests {
                 }
             }
             // SIGTERM to the traced daemon (strace's child); strace ends with it.
-            let children =
-                (try? String(contentsOfFile: "/proc/\(daemon.pid)/task/\(daemon.pid)/children", encoding: .utf8))?
-                .split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? []
+            let children = Self.children(of: daemon.pid)
             #expect(children.count == 1, "cannot find the traced daemon under strace")
             for child in children { kill(child, SIGTERM) }
             #expect(await daemon.waitForExit(timeout: .seconds(35)) != nil)
