@@ -91,8 +91,10 @@ extension StateStore {
     /// A delta whose instant is at or before the `as_of` of a snapshot written for its item and location was in
     /// that snapshot; sending it would count it twice. One transaction.
     public func skipDeltasInSnapshot(store: String) throws -> [LineRecord] {
-        try pool.write { db in
-            let lines = try Row.fetchAll(
+        // A read first: this runs before every delta call, and almost always finds nothing to skip, so the
+        // writer (and a commit) is only taken when there is.
+        let lines = try pool.read { db in
+            try Row.fetchAll(
                 db,
                 sql: """
                     SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
@@ -105,15 +107,23 @@ extension StateStore {
                     """,
                 arguments: [store]
             ).map { try Self.line($0) }
+        }
+        guard !lines.isEmpty else { return [] }
+        return try pool.write { db in
             let statement = try db.makeStatement(
-                sql: "UPDATE lines SET state = 'skipped', reason = ? WHERE request_id = ? AND line = ? AND store = ?"
+                sql: """
+                    UPDATE lines SET state = 'skipped', reason = ?
+                    WHERE request_id = ? AND line = ? AND store = ? AND state = 'pending' AND intent_id IS NULL
+                    """
             )
+            var skipped: [LineRecord] = []
             for line in lines {
                 try statement.execute(arguments: [
                     LineReason.inSnapshot.rawValue, line.ref.requestID, line.ref.line, line.ref.store,
                 ])
+                if db.changesCount > 0 { skipped.append(line) }
             }
-            return lines
+            return skipped
         }
     }
 }
