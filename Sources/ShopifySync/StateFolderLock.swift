@@ -1,4 +1,5 @@
 import Foundation
+import SyncState
 import SystemPackage
 
 #if canImport(Glibc)
@@ -31,7 +32,7 @@ public final class StateFolderLock: Sendable {
     ///
     /// - Throws: ``Held`` when another process holds it, or `Errno` when the file cannot be opened.
     public init(stateDir: String) throws {
-        try FileManager.default.createDirectory(atPath: stateDir, withIntermediateDirectories: true)
+        try DurableFolder.create(stateDir)
         let path = (stateDir as NSString).appendingPathComponent("daemon.lock")
         let descriptor = try FileDescriptor.open(
             FilePath(path),

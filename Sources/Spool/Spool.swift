@@ -110,6 +110,14 @@ public struct Spool: Sendable {
         } catch {
             throw SpoolError(.prepareFolder, path, error)
         }
+        // The new entry is on disk only once its parent is synced: without this a power cut could take the
+        // folder away with every file since moved into it.
+        let parent = path.removingLastComponent()
+        do {
+            try Sys.syncDirectory(parent.isEmpty ? "." : parent)
+        } catch {
+            throw SpoolError(.sync, parent, error)
+        }
         self.logger.info(
             "created spool folder",
             metadata: ["spool.folder": "\(path.string)", "spool.mode": "\(String(mode, radix: 8))"]

@@ -18,9 +18,10 @@ public final class StateStore: Sendable {
         configuration.busyMode = .timeout(10)
         configuration.readonly = readOnly
         configuration.label = "shopify-sync-state"
+        let parent = (path as NSString).deletingLastPathComponent
+        let folder = parent.isEmpty ? "." : parent
         if !readOnly {
-            let folder = (path as NSString).deletingLastPathComponent
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try DurableFolder.create(folder)
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         self.path = path
@@ -30,6 +31,8 @@ public final class StateStore: Sendable {
             // is set on the one writer connection once it exists.
             try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
             try Self.migrator.migrate(pool)
+            // SQLite syncs the folder when it makes the WAL, not when it makes the database file.
+            try DurableFolder.sync(folder)
         }
     }
 

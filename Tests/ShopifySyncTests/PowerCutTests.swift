@@ -1,0 +1,242 @@
+import Foundation
+import Logging
+import ShopifySimulator
+import Testing
+
+/// Exactly once under power cuts: the daemon runs over a folder where a cut throws away every write, entry and
+/// rename not yet synced (Tests/PowerCut/powercut.c), is cut just before one of its sync points, and after the
+/// restart Shopify's levels equal the expected sums exactly, every request is in done/ with its report.
+///
+/// Sync points are the daemon's own fsync and fdatasync calls. A first run counts them; the test then cuts
+/// before every one of them (or before `POWERCUT_POINTS` points spread over the range), every second time
+/// again during the recovery run.
+@Suite(.serialized, .timeLimit(.minutes(30)))
+struct PowerCutTests {
+    static let points = ProcessInfo.processInfo.environment["POWERCUT_POINTS"] ?? "all"
+
+    static let skus = (0..<6).map { String(format: "PC-%02d", $0) }
+    static let main1 = "gid://shopify/Location/1"
+    static let main2 = "gid://shopify/Location/2"
+    static let au1 = "gid://shopify/Location/11"
+    static func mainItem(_ index: Int) -> String { "gid://shopify/InventoryItem/\(1000 + index)" }
+    static func auItem(_ index: Int) -> String { "gid://shopify/InventoryItem/\(5000 + index)" }
+
+    /// Ten movements of one to four lines on two stores, and the level change each (store, item, location) expects.
+    static func workload() -> (files: [(String, String)], expected: [String: Int]) {
+        var generator = SplitMix(seed: 0x5EED)
+        var expected: [String: Int] = [:]
+        var files: [(String, String)] = []
+        for number in 0..<10 {
+            var lines: [String] = []
+            for _ in 0..<Int.random(in: 1...4, using: &generator) {
+                let index = Int.random(in: 0..<skus.count, using: &generator)
+                let second = Bool.random(using: &generator)
+                let delta = Int.random(in: 1...9, using: &generator) * (Bool.random(using: &generator) ? 1 : -1)
+                lines.append(
+                    "{\"sku\":\"\(skus[index])\",\"location\":\"\(second ? "WH2" : "WH1")\",\"delta\":\(delta)}"
+                )
+                expected["main|\(mainItem(index))|\(second ? main2 : main1)", default: 0] += delta
+                if index % 2 == 0 { expected["au|\(auItem(index))|\(au1)", default: 0] += delta }
+            }
+            files.append(
+                (
+                    "p-\(number).json",
+                    "{\"kind\":\"movement\",\"id\":\"p-\(number)\",\"movement_type\":\"adjustment\",\"lines\":[\(lines.joined(separator: ","))]}"
+                )
+            )
+        }
+        return (files, expected)
+    }
+
+    /// One world: a fresh simulator and root folder; the daemon runs once per cut (nil: no cut), each run ending
+    /// in a power cut (the shim's, or a SIGKILL once all is done) and a restore, then once more without the shim.
+    /// Returns the sync points of the first run and how many calls Shopify saw again under a key it had seen.
+    @discardableResult
+    static func trial(cuts: [Int?]) async throws -> (syncPoints: Int, replays: Int) {
+        let shops = [
+            SimulatorShop(
+                name: "main",
+                locations: [main1, main2],
+                items: skus.indices.map {
+                    SimulatorItem(id: mainItem($0), sku: skus[$0], levels: [main1: 100, main2: 100])
+                }
+            ),
+            SimulatorShop(
+                name: "au",
+                locations: [au1],
+                items: skus.indices.filter { $0 % 2 == 0 }.map {
+                    SimulatorItem(id: auItem($0), sku: skus[$0], levels: [au1: 100])
+                }
+            ),
+        ]
+        var logger = Logger(label: "powercut-sim")
+        logger.logLevel = .critical
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("powercut-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let root = "\(directory)/world"
+        try FileManager.default.createDirectory(atPath: "\(root)/spool/pending", withIntermediateDirectories: true)
+        let (files, expected) = workload()
+        return try await withSimulator(SimulatorOptions(shops: shops), logger: logger) { simulator in
+            var catalog = "sku,store,inventory_item_id,sync\n"
+            for index in skus.indices {
+                catalog += "\(skus[index]),main,\(mainItem(index)),true\n"
+                if index % 2 == 0 { catalog += "\(skus[index]),au,\(auItem(index)),true\n" }
+            }
+            try catalog.write(toFile: "\(root)/catalog.csv", atomically: true, encoding: .utf8)
+            try "t\n".write(toFile: "\(root)/main.token", atomically: true, encoding: .utf8)
+            try "t\n".write(toFile: "\(root)/au.token", atomically: true, encoding: .utf8)
+            try """
+            spool_dir = "spool"
+            state_dir = "state"
+            catalog = "catalog.csv"
+            rescan_interval_seconds = 1
+            [stores.main]
+            shop = "main.myshopify.com"
+            default_location = "\(main1)"
+            endpoint = "\(simulator.baseURL(shop: "main"))"
+            [stores.main.locations]
+            WH2 = "\(main2)"
+            [stores.au]
+            shop = "au.myshopify.com"
+            default_location = "\(au1)"
+            endpoint = "\(simulator.baseURL(shop: "au"))"
+            """.write(toFile: "\(root)/config.toml", atomically: true, encoding: .utf8)
+            // The WMS's own writes are its business: they are made here, outside the shim, and count as synced.
+            for (name, body) in files {
+                try body.write(toFile: "\(root)/spool/pending/.\(name)", atomically: false, encoding: .utf8)
+                rename("\(root)/spool/pending/.\(name)", "\(root)/spool/pending/\(name)")
+            }
+            let logPath = "\(directory)/daemon.log"
+            var firstRunPoints = 0
+            for (index, cut) in cuts.enumerated() {
+                let logFolder = "\(directory)/cut-\(index)"
+                try PowerCut.prepare(logFolder: logFolder, root: root)
+                let daemon = try ChildDaemon(
+                    config: "\(root)/config.toml",
+                    logPath: logPath,
+                    environment: PowerCut.environment(root: root, logFolder: logFolder, at: cut)
+                )
+                let deadline = ContinuousClock.now + .seconds(60)
+                while daemon.process.isRunning && !drained(root, files.count) && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                await daemon.killHard()
+                let summary = try PowerCut.summary(logFolder)
+                if index == 0 { firstRunPoints = summary.syncPoints }
+                if let cut, cut <= summary.syncPoints + 1 {
+                    #expect(summary.cut, "run \(index) was to be cut at \(cut); log:\n\(daemon.log.suffix(2000))")
+                }
+                try PowerCut.restore(logFolder: logFolder)
+            }
+            let daemon = try ChildDaemon(config: "\(root)/config.toml", logPath: "\(directory)/final.log")
+            let deadline = ContinuousClock.now + .seconds(90)
+            // Started (its signals handled), and done.
+            while !(daemon.log.contains("shopify-sync started") && drained(root, files.count))
+                && ContinuousClock.now < deadline
+            {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            daemon.signal(SIGTERM)
+            let status = await daemon.waitForExit(timeout: .seconds(40))
+            let context = "cuts \(cuts.map { $0.map(String.init) ?? "none" }); daemon log:\n\(daemon.log.suffix(3000))"
+            #expect(status == 0, "\(context)")
+            let done = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/spool/done")) ?? []
+            let failed = (try? FileManager.default.contentsOfDirectory(atPath: "\(root)/spool/failed")) ?? []
+            #expect(failed.isEmpty, "failed/: \(failed); \(context)")
+            for (name, _) in files {
+                #expect(done.contains(name), "\(name) is not in done/; \(context)")
+                let report = FileManager.default.contents(atPath: "\(root)/spool/done/\(name).result") ?? Data()
+                #expect(
+                    (try? JSONSerialization.jsonObject(with: report)) != nil,
+                    "\(name).result is not a whole report (\(report.count) bytes); \(context)"
+                )
+            }
+            for (key, delta) in expected {
+                let parts = key.split(separator: "|").map(String.init)
+                let level = await simulator.state.quantities(shop: parts[0], item: parts[1], location: parts[2])
+                #expect(
+                    level?.onHand == 100 + delta,
+                    "\(key): expected \(100 + delta), Shopify has \(String(describing: level)); \(context)"
+                )
+            }
+            let keys = await simulator.state.calls().compactMap(\.idempotencyKey)
+            return (firstRunPoints, keys.count - Set(keys).count)
+        }
+    }
+
+    /// Every request is finished (in done/ or failed/) and nothing waits.
+    static func drained(_ root: String, _ count: Int) -> Bool {
+        let files = FileManager.default
+        let waiting =
+            ((try? files.contentsOfDirectory(atPath: "\(root)/spool/pending")) ?? [])
+            + ((try? files.contentsOfDirectory(atPath: "\(root)/spool/processing")) ?? [])
+        guard waiting.filter({ !$0.hasPrefix(".") }).isEmpty else { return false }
+        let finished =
+            ((try? files.contentsOfDirectory(atPath: "\(root)/spool/done")) ?? [])
+            + ((try? files.contentsOfDirectory(atPath: "\(root)/spool/failed")) ?? [])
+        return finished.filter { $0.hasSuffix(".json") }.count == count
+            && finished.filter { $0.hasSuffix(".result") || $0.hasSuffix(".error") }.count == count
+    }
+
+    @Test("the model: an unsynced write, entry and rename are gone after the cut; synced ones stay")
+    func shimModel() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("powercut-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let root = "\(directory)/world"
+        let logFolder = "\(directory)/cut"
+        try FileManager.default.createDirectory(atPath: "\(root)/a", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(root)/b", withIntermediateDirectories: true)
+        try "old".write(toFile: "\(root)/a/kept", atomically: false, encoding: .utf8)
+        try "old".write(toFile: "\(root)/a/moved", atomically: false, encoding: .utf8)
+        try PowerCut.prepare(logFolder: logFolder, root: root)
+        // A shell under the shim: writes a file and syncs it and its folder; overwrites another without a sync;
+        // makes an entry it never syncs; renames a file into a folder it does not sync.
+        let script = """
+            cd \(root)
+            printf new > a/synced && sync a/synced && sync a
+            printf new > a/kept
+            printf lost > b/unsynced
+            mv a/moved b/moved
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.environment = try PowerCut.environment(root: root, logFolder: logFolder, at: nil)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(FileManager.default.fileExists(atPath: "\(root)/b/unsynced"))
+        let undone = try PowerCut.restore(logFolder: logFolder)
+        let read = { (path: String) in try? String(contentsOfFile: "\(root)/\(path)", encoding: .utf8) }
+        #expect(read("a/synced") == "new", "\(undone)")
+        #expect(read("a/kept") == "old", "\(undone)")
+        #expect(read("b/unsynced") == nil, "\(undone)")
+        #expect(read("a/moved") == "old", "\(undone)")
+        #expect(read("b/moved") == nil, "\(undone)")
+    }
+
+    @Test("a power cut before any sync point of the run and of its recovery: same levels, nothing twice")
+    func cutAtSyncPoints() async throws {
+        // A first run with no cut but the SIGKILL at its end counts the sync points.
+        let total = try await Self.trial(cuts: [nil]).syncPoints
+        #expect(total > 20, "only \(total) sync points in a run of ten movements")
+        let cuts: [Int]
+        if Self.points == "all" {
+            cuts = Array(1...total)
+        } else {
+            let count = max(1, Int(Self.points) ?? 14)
+            cuts = (0..<count).map { 1 + $0 * (total - 1) / max(1, count - 1) }
+        }
+        var replays = 0
+        for (index, cut) in cuts.enumerated() {
+            // Every second trial is cut again in its recovery run, early, where recovery does its work.
+            replays += try await Self.trial(cuts: index % 2 == 1 ? [cut, 1 + (index * 5) % 12] : [cut]).replays
+        }
+        print(
+            "power cut: \(total) sync points in a whole run; cut before \(cuts.count) of them; "
+                + "\(replays) calls resent under their first key"
+        )
+    }
+}
