@@ -54,3 +54,27 @@ public final class Doorbell: Sendable {
         }
     }
 }
+
+/// The live wakes of a loop: one element each time `bell` rings or the moment `due` names passes, whichever is
+/// first. Pulled, not pushed: each `next()` reads `due` afresh, so a loop that moves its next moment (a backoff,
+/// an idle timeout) before it asks again is woken then. Ends when the task is cancelled.
+struct DoorbellWakes: AsyncSequence, Sendable {
+    typealias Element = Void
+
+    let bell: Doorbell
+    let due: @Sendable () -> ContinuousClock.Instant
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let bell: Doorbell
+        let due: @Sendable () -> ContinuousClock.Instant
+
+        mutating func next() async -> Void? {
+            guard !Task.isCancelled else { return nil }
+            let wait = ContinuousClock.now.duration(to: due())
+            if wait > .zero { await bell.wait(timeout: wait) }
+            return Task.isCancelled ? nil : ()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(bell: bell, due: due) }
+}

@@ -28,50 +28,58 @@ final class IntakeService: Service, Sendable {
     private var logger: Logger { runtime.logger }
 
     func run() async {
-        await withGracefulShutdownHandler {
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { await self.watch() }
-                await self.loop()
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            self.runtime.spoolBell.ring()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.watch() }
+            // The first turn at once, then one per ring (inotify, settled lines), at most a second apart.
+            runtime.spoolBell.ring()
+            await run(wakes: DoorbellWakes(bell: runtime.spoolBell, due: { .now + .seconds(1) }))
+            group.cancelAll()
         }
     }
 
-    /// The spool loop: one turn per wake, at most a second apart, until graceful shutdown.
-    private func loop() async {
-        let config = runtime.current.config
-        let rescanEvery = Duration.milliseconds(Int64(config.rescanIntervalSeconds * 1000))
+    /// Takes one turn of the spool loop per wake until the wakes end or the daemon shuts down. Tests drive it
+    /// with a scripted sequence.
+    func run<Wakes: AsyncSequence & Sendable>(wakes: Wakes) async where Wakes.Element == Void {
+        let rescanEvery = Duration.milliseconds(Int64(runtime.current.config.rescanIntervalSeconds * 1000))
         var lastRescan = ContinuousClock.now
         var lastStatus = ContinuousClock.now
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            runtime.health.beat()
-            let (names, overflow) = events.withLock { events in
-                defer { events = ([], false) }
-                return events
-            }
-            let rescan = overflow || ContinuousClock.now - lastRescan >= rescanEvery
-            do {
-                try processor.retryLocalFailures()
-                if rescan {
-                    if overflow { logger.warning("inotify queue overflowed; rescanning pending/") }
-                    try processor.scan()
-                    lastRescan = .now
-                } else if !names.isEmpty {
-                    try processor.scan(names: names)
+        do {
+            for try await _ in wakes.cancelOnGracefulShutdown() {
+                if turn(rescanDue: ContinuousClock.now - lastRescan >= rescanEvery) { lastRescan = .now }
+                // Once a second, however often the loop wakes: counting the spool lists every folder.
+                if ContinuousClock.now - lastStatus >= .seconds(1) {
+                    publishStatus()
+                    lastStatus = .now
                 }
-                try processor.finishCompleted()
-            } catch {
-                logger.error("spool loop: \(error)", metadata: ["error": "\(error)"])
             }
-            // Once a second, however often the loop wakes: counting the spool lists every folder.
-            if ContinuousClock.now - lastStatus >= .seconds(1) {
-                publishStatus()
-                lastStatus = .now
-            }
-            await runtime.spoolBell.wait(timeout: .seconds(1))
+        } catch {
+            logger.error("spool loop wakes ended: \(error)", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// One turn: retries local faults, claims what inotify named (or rescans pending/), finishes settled
+    /// requests. Returns whether it rescanned pending/ (a rescan that failed is tried again next turn).
+    private func turn(rescanDue: Bool) -> Bool {
+        runtime.health.beat()
+        let (names, overflow) = events.withLock { events in
+            defer { events = ([], false) }
+            return events
+        }
+        var rescanned = false
+        do {
+            try processor.retryLocalFailures()
+            if overflow || rescanDue {
+                if overflow { logger.warning("inotify queue overflowed; rescanning pending/") }
+                try processor.scan()
+                rescanned = true
+            } else if !names.isEmpty {
+                try processor.scan(names: names)
+            }
+            try processor.finishCompleted()
+        } catch {
+            logger.error("spool loop: \(error)", metadata: ["error": "\(error)"])
+        }
+        return rescanned
     }
 
     private func watch() async {

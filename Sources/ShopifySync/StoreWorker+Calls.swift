@@ -21,16 +21,16 @@ extension StoreWorker {
         _ progress: inout Progress,
         _ body: @Sendable (any InventoryAPI) async throws -> T
     ) async throws -> T {
-        let delay = progress.budget.delay(forCost: cost, now: .now)
+        let delay = progress.budget.delay(forCost: cost, now: runtime.monotonicNow())
         if delay > .zero && background {
-            progress.backgroundNotBefore = .now + delay
+            progress.backgroundNotBefore = runtime.monotonicNow() + delay
             throw Hold.wait
         }
         if delay > .zero {
             DaemonMetrics.recordBudgetWait(store: store)
             try await Task.sleep(for: delay)
         }
-        progress.budget.spend(cost, at: .now)
+        progress.budget.spend(cost, at: runtime.monotonicNow())
         do {
             let value = try await body(api)
             if progress.health != .ok { resume(&progress) }
@@ -46,7 +46,7 @@ extension StoreWorker {
     /// Turns a call that reached no verdict into the store's next health: backoff, a wait for the bucket, or a
     /// pause; logs it, and counts it toward `max_retry_hours` only while the store is active.
     func handle(_ error: ShopifyError, _ progress: inout Progress) {
-        if let cost = error.cost { progress.budget.observe(cost, at: .now) }
+        if let cost = error.cost { progress.budget.observe(cost, at: runtime.monotonicNow()) }
         let metadata: Logger.Metadata = [
             "shopify.error_code": "\(error.shopifyCode ?? error.httpStatus.map { "HTTP \($0)" } ?? "\(error.code)")",
             "shopify.error": "\(error.message)",
@@ -62,11 +62,11 @@ extension StoreWorker {
         }
         let before = progress.health
         let policy = progress.retry
-        progress.health.observe(trouble, now: Self.seconds()) { attempt, retryAfter in
+        progress.health.observe(trouble, now: Self.seconds(runtime.monotonicNow())) { attempt, retryAfter in
             let wait = policy.delay(attempt: attempt, retryAfter: retryAfter.map { .milliseconds(Int64($0 * 1000)) })
             return Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18
         }
-        let wait = progress.health.waitsUntil.map { max(0, $0 - Self.seconds()) } ?? 0
+        let wait = progress.health.waitsUntil.map { max(0, $0 - Self.seconds(runtime.monotonicNow())) } ?? 0
         switch progress.health {
         case .paused:
             progress.outage.suspended()

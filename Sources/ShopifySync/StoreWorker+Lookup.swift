@@ -25,7 +25,7 @@ extension StoreWorker {
             ) {
                 try await $0.lookupSKU(sku)
             }
-            progress.observe(result.cost)
+            progress.observe(result.cost, at: runtime.monotonicNow())
             let ids = result.inventoryItemIDs
             let status: SKUCacheEntry.Status = ids.count == 1 ? .found : (ids.isEmpty ? .missing : .ambiguous)
             try runtime.state.cacheSKU(

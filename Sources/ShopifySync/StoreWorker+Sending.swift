@@ -82,7 +82,7 @@ extension StoreWorker {
             }
             throw Hold.wait
         }
-        progress.observe(result.cost)
+        progress.observe(result.cost, at: runtime.monotonicNow())
         try settle(intent, members: members, rows: rows, result: result, &progress)
         runtime.spoolBell.ring()
     }

@@ -40,7 +40,7 @@ extension StoreWorker {
         let read = try await call(api, cost: cost, background: true, &progress) {
             try await $0.onHand(items: items, locationID: location)
         }
-        progress.observe(read.cost)
+        progress.observe(read.cost, at: runtime.monotonicNow())
         var levels: [String: SetPlan.Level] = [:]
         for item in order {
             if let current = read.onHand[item] ?? nil {

@@ -4,6 +4,7 @@ import ServiceLifecycle
 import ShopifyAPI
 import ShopifySyncCore
 import SyncState
+import Synchronization
 import Systemd
 
 /// Pushes one store's open lines to Shopify, one call at a time, exactly once.
@@ -12,7 +13,7 @@ import Systemd
 /// call is resent with the same key, so Shopify applies it once. A call settles in one transaction that marks
 /// its lines applied (or failed) and deletes the intent. Movement deltas go before bulk-sync sets, so live work
 /// is never stuck behind a hard sync. One store's trouble never touches another store's worker.
-struct StoreWorker: Sendable {
+struct StoreWorker: Service, Sendable {
     let store: String
     let runtime: SyncRuntime
     /// How long an idle worker sleeps before it looks again without being rung.
@@ -42,8 +43,8 @@ struct StoreWorker: Sendable {
         var localError: String?
         var localFailures = 0
 
-        mutating func observe(_ cost: QueryCost?) {
-            if let cost { budget.observe(cost, at: .now) }
+        mutating func observe(_ cost: QueryCost?, at instant: ContinuousClock.Instant) {
+            if let cost { budget.observe(cost, at: instant) }
         }
     }
 
@@ -54,7 +55,7 @@ struct StoreWorker: Sendable {
 
     /// The worker's monotonic clock, in seconds, for ``StoreHealth``.
     static let epoch = ContinuousClock.now
-    static func seconds(_ instant: ContinuousClock.Instant = .now) -> Double {
+    static func seconds(_ instant: ContinuousClock.Instant) -> Double {
         let (whole, fraction) = (instant - epoch).components
         return Double(whole) + Double(fraction) / 1e18
     }
@@ -62,45 +63,74 @@ struct StoreWorker: Sendable {
         epoch + .milliseconds(Int64((seconds * 1000).rounded(.up)))
     }
 
+    /// When the worker next looks for work unless it is rung: each turn sets it, the live wakes read it.
+    let nextLook = NextLook()
+
+    /// Runs until graceful shutdown, woken by the store's doorbell (new open lines, a reload) or by the moment
+    /// its last turn named (a backoff's end, a pause's probe, the idle timeout).
     func run() async {
+        await run(wakes: DoorbellWakes(bell: runtime.bell(store), due: { [nextLook] in nextLook.instant }))
+    }
+
+    /// Takes one turn per wake until the wakes end or the daemon shuts down; a turn in progress (a call in
+    /// flight) is finished first. Tests drive it with a scripted sequence.
+    func run<Wakes: AsyncSequence & Sendable>(wakes: Wakes) async where Wakes.Element == Void {
         var progress = Progress()
-        let bell = runtime.bell(store)
         progress.health.configure(enabled: runtime.current.config.stores[store]?.enabled ?? true)
         runtime.setStoreHealth(store, progress.health)
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            var didWork = false
-            let notBefore = [progress.health.waitsUntil.map(Self.instant), progress.localNotBefore].compactMap { $0 }
-                .max()
-            if let notBefore, notBefore > .now {
-                await bell.wait(timeout: min(ContinuousClock.now.duration(to: notBefore), idleTimeout))
-                continue
+        do {
+            for try await _ in wakes.cancelOnGracefulShutdown() {
+                await turn(&progress)
+                nextLook.instant = nextLook(after: progress)
             }
+        } catch {
+            logger.error("store worker wakes ended: \(error)", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Works until there is nothing to do now: idle, held back (backoff, throttle, pause, a local fault) or
+    /// shutting down.
+    func turn(_ progress: inout Progress) async {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            if let held = heldUntil(progress), held > runtime.monotonicNow() { return }
             progress.localNotBefore = nil
             do {
-                didWork = try await step(&progress)
+                let didWork = try await step(&progress)
                 if progress.localError != nil { recoveredLocally(&progress) }
+                guard didWork else { return }
             } catch is Hold {
-                didWork = false
+                return
             } catch is CallFailure {
                 // Already logged and turned into backoff or a pause by `handle`.
-                didWork = false
+                return
             } catch {
                 // A fault of this machine (the ledger cannot be written, a full disk): logged once, retried with
                 // backoff; the intent, if any, is resent with its key once it passes.
                 failedLocally(error, &progress)
-                didWork = false
-            }
-            if !didWork {
-                let background = progress.backgroundNotBefore.map { ContinuousClock.now.duration(to: $0) }
-                await bell.wait(timeout: min(idleTimeout, max(background ?? idleTimeout, .milliseconds(10))))
+                return
             }
         }
+    }
+
+    /// Until when the store's health or a local fault holds the worker back.
+    func heldUntil(_ progress: Progress) -> ContinuousClock.Instant? {
+        [progress.health.waitsUntil.map(Self.instant), progress.localNotBefore].compactMap { $0 }.max()
+    }
+
+    /// When to look again unless rung: when the hold ends, when bulk work may go on (10 ms at the soonest), or
+    /// after the idle timeout, whichever is first.
+    func nextLook(after progress: Progress) -> ContinuousClock.Instant {
+        let now = runtime.monotonicNow()
+        let idle = now + idleTimeout
+        if let held = heldUntil(progress), held > now { return min(held, idle) }
+        guard let background = progress.backgroundNotBefore else { return idle }
+        return min(idle, max(background, now + .milliseconds(10)))
     }
 
     func failedLocally(_ error: any Error, _ progress: inout Progress) {
         progress.localFailures += 1
         let wait = progress.retry.delay(attempt: progress.localFailures)
-        progress.localNotBefore = .now + wait
+        progress.localNotBefore = runtime.monotonicNow() + wait
         let text = "\(error)"
         guard progress.localError != text else { return }
         progress.localError = text
@@ -140,7 +170,7 @@ struct StoreWorker: Sendable {
         }
         if try await sendDeltas(api, &progress) { return true }
         // Bulk work yields to movements: it never sleeps for the bucket while a movement could be sent.
-        if let notBefore = progress.backgroundNotBefore, notBefore > .now { return false }
+        if let notBefore = progress.backgroundNotBefore, notBefore > runtime.monotonicNow() { return false }
         progress.backgroundNotBefore = nil
         if try await resolveLookups(api, &progress) { return true }
         if try await sendSets(api, &progress) { return true }
@@ -157,5 +187,15 @@ struct StoreWorker: Sendable {
 
     static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
         try JSONDecoder().decode(type, from: Data(bytes))
+    }
+}
+
+/// When a store worker next looks for work unless rung.
+final class NextLook: Sendable {
+    private let value = Mutex(ContinuousClock.now)
+
+    var instant: ContinuousClock.Instant {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
     }
 }

@@ -38,9 +38,11 @@ public final class SyncRuntime: Sendable {
         clients: [String: any InventoryAPI],
         health: WorkLoopHealth,
         logger: Logger,
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        monotonicNow: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
     ) {
         self.clock = now
+        self.monotonicClock = monotonicNow
         self.live = Mutex((Settings(config: config, catalog: catalog), clients))
         self.state = state
         self.spool = spool
@@ -81,6 +83,12 @@ public final class SyncRuntime: Sendable {
     private let clock: @Sendable () -> Date
 
     func now() -> Date { clock() }
+
+    /// The monotonic clock: backoffs, holds, the cost bucket and when a worker looks again. Injected, so tests
+    /// can move it on without sleeping.
+    private let monotonicClock: @Sendable () -> ContinuousClock.Instant
+
+    func monotonicNow() -> ContinuousClock.Instant { monotonicClock() }
 
     /// Records a store's health for `status`, metrics and the STATUS= line.
     func setStoreHealth(_ store: String, _ health: StoreHealth, success: Bool = false, error: String? = nil) {

@@ -1,0 +1,214 @@
+import Foundation
+import Logging
+import ShopifySimulator
+import ShopifySyncCore
+import Spool
+import SyncState
+import Synchronization
+import Systemd
+import TestSupport
+import Testing
+
+@testable import ShopifySync
+
+/// A store worker and the spool intake driven through their `run(wakes:)` seams with scripted wakes, against the
+/// simulator: one turn per wake, no doorbell, no timer, no waiting for a clock.
+@Suite(.serialized, .timeLimit(.minutes(1)))
+struct WorkerSeamTests {
+    static let location = "gid://shopify/Location/1"
+    static let item = "gid://shopify/InventoryItem/7000"
+
+    /// A runtime with the real libcurl client of store `main` on the simulator, a spool and a ledger.
+    static func withWorld<T>(
+        monotonicNow: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+        _ body: (SyncRuntime, SpoolProcessor, RunningSimulator, String) async throws -> T
+    ) async throws -> T {
+        var logger = Logger(label: "worker-seams")
+        logger.logLevel = .critical
+        let options = SimulatorOptions(shops: [
+            SimulatorShop(
+                name: "main",
+                locations: [location],
+                items: [SimulatorItem(id: item, sku: "A-1", levels: [location: 5])]
+            )
+        ])
+        return try await withSimulator(options, logger: logger) { simulator in
+            let directory = try makeTemporaryFolder(prefix: "worker-seams")
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            try """
+            spool_dir = "spool"
+            state_dir = "state"
+            catalog = "catalog.csv"
+            [stores.main]
+            shop = "main.myshopify.com"
+            default_location = "\(location)"
+            endpoint = "\(simulator.baseURL(shop: "main"))"
+            """.write(toFile: "\(directory)/config.toml", atomically: true, encoding: .utf8)
+            try "sku,store,inventory_item_id,sync\nA-1,main,\(item),true\n".write(
+                toFile: "\(directory)/catalog.csv",
+                atomically: true,
+                encoding: .utf8
+            )
+            try "t\n".write(toFile: "\(directory)/main.token", atomically: true, encoding: .utf8)
+            let config = try SyncConfig.load(path: "\(directory)/config.toml", environment: [:])
+            let spool = Spool(root: .init("\(directory)/spool"), maxFileSize: config.maxFileSize, logger: logger)
+            try spool.prepare()
+            let runtime = SyncRuntime(
+                config: config,
+                catalog: try Catalog.load(path: config.catalogPath, knownStores: ["main"]),
+                state: try StateStore(path: "\(directory)/state/state.sqlite"),
+                spool: spool,
+                clients: StoreClients.make(for: config),
+                health: WorkLoopHealth(),
+                logger: logger,
+                monotonicNow: monotonicNow
+            )
+            return try await body(runtime, SpoolProcessor(runtime: runtime), simulator, directory)
+        }
+    }
+
+    static func wakes(_ count: Int) -> AsyncStream<Void> {
+        AsyncStream { continuation in
+            for _ in 0..<count { continuation.yield() }
+            continuation.finish()
+        }
+    }
+
+    static func drop(_ directory: String, _ name: String, delta: Int) throws {
+        try movement(name, "receipt", [("A-1", nil, delta)]).write(
+            toFile: "\(directory)/spool/pending/\(name).json",
+            atomically: true,
+            encoding: .utf8
+        )
+    }
+
+    static func level(_ simulator: RunningSimulator) async -> Int? {
+        await simulator.state.quantities(shop: "main", item: item, location: location)?.onHand
+    }
+
+    @Test("one wake: the worker sends what is open; the intake's next wake finishes the file into done/")
+    func oneTurnPerWake() async throws {
+        try await Self.withWorld { runtime, processor, simulator, directory in
+            try Self.drop(directory, "r1", delta: 3)
+            try processor.scan()
+            let worker = StoreWorker(store: "main", runtime: runtime)
+            // No wake, no turn: nothing is sent.
+            await worker.run(wakes: Self.wakes(0))
+            #expect(await Self.level(simulator) == 5)
+            await worker.run(wakes: Self.wakes(1))
+            #expect(await Self.level(simulator) == 8)
+            #expect(!FileManager.default.fileExists(atPath: "\(directory)/spool/done/r1.json"))
+            let intake = IntakeService(
+                runtime: runtime,
+                processor: processor,
+                pendingEvents: try PendingEvents(directory: runtime.spool.path(.pending)),
+                status: StatusReporter(notifier: SystemdNotifier(socketPath: nil))
+            )
+            await intake.run(wakes: Self.wakes(1))
+            #expect(FileManager.default.fileExists(atPath: "\(directory)/spool/done/r1.json"))
+            #expect(FileManager.default.fileExists(atPath: "\(directory)/spool/done/r1.json.result"))
+        }
+    }
+
+    @Test(
+        "a 503 with Retry-After: the turn ends, a second wake before the backoff's end sends nothing, and the next look is then"
+    )
+    func backoffSetsTheNextLook() async throws {
+        try await Self.withWorld { runtime, processor, simulator, directory in
+            var faults = SimulatorFaults()
+            faults.failNext = 1
+            faults.failStatus = 503
+            faults.retryAfterSeconds = 3
+            await simulator.state.setFaults(faults)
+            try Self.drop(directory, "r2", delta: 4)
+            try processor.scan()
+            let worker = StoreWorker(store: "main", runtime: runtime)
+            let before = ContinuousClock.now
+            // Two wakes at once (the second as a ring would be): one call, then the hold.
+            await worker.run(wakes: Self.wakes(2))
+            #expect(await simulator.state.calls().count == 1)
+            #expect(await Self.level(simulator) == 5)
+            let backoff = before.duration(to: worker.nextLook.instant)
+            #expect(backoff >= .seconds(3), "next look \(backoff) after a 503 asking for 3 s")
+            #expect(backoff <= worker.idleTimeout + .seconds(1))
+        }
+    }
+
+    @Test(
+        "the monotonic clock moved past the backoff, without sleeping: the next wake sends the call again, applied once"
+    )
+    func movedClockEndsTheBackoff() async throws {
+        let clock = ManualClock()
+        let now: @Sendable () -> ContinuousClock.Instant = { clock.now }
+        try await Self.withWorld(monotonicNow: now) { runtime, processor, simulator, directory in
+            var faults = SimulatorFaults()
+            faults.failNext = 1
+            faults.failStatus = 503
+            faults.retryAfterSeconds = 30
+            await simulator.state.setFaults(faults)
+            try Self.drop(directory, "r3", delta: 6)
+            try processor.scan()
+            let worker = StoreWorker(store: "main", runtime: runtime)
+            // Each step runs when the worker asks for its next wake, so the turn before it is over.
+            await worker.run(
+                wakes: ScriptedWakes([
+                    {},
+                    { #expect(await simulator.state.calls().count == 1) },
+                    {
+                        // Held for 30 s of the injected clock: that wake sent nothing.
+                        #expect(await simulator.state.calls().count == 1)
+                        clock.advance(by: .seconds(31))
+                    },
+                ])
+            )
+            let calls = await simulator.state.calls()
+            #expect(calls.count == 2, "\(calls.map(\.httpStatus))")
+            #expect(calls.map(\.httpStatus) == [503, 200])
+            #expect(await Self.level(simulator) == 11)
+        }
+    }
+
+    @Test("an idle turn looks again after the idle timeout, unless rung")
+    func idleLooksAfterTheTimeout() async throws {
+        try await Self.withWorld { runtime, _, simulator, _ in
+            let worker = StoreWorker(store: "main", runtime: runtime)
+            let before = ContinuousClock.now
+            await worker.run(wakes: Self.wakes(3))
+            #expect(await simulator.state.calls().isEmpty)
+            let wait = before.duration(to: worker.nextLook.instant)
+            #expect(wait >= worker.idleTimeout && wait < worker.idleTimeout + .seconds(1))
+        }
+    }
+}
+
+/// A monotonic clock that moves only when told.
+final class ManualClock: Sendable {
+    private let start = ContinuousClock.now
+    private let offset = Mutex(Duration.zero)
+
+    var now: ContinuousClock.Instant { start + offset.withLock { $0 } }
+
+    func advance(by duration: Duration) { offset.withLock { $0 += duration } }
+}
+
+/// Wakes that run a step each time the loop asks for the next one (so the turn before it is over), then wake it.
+struct ScriptedWakes: AsyncSequence, Sendable {
+    typealias Element = Void
+    let steps: [@Sendable () async -> Void]
+
+    init(_ steps: [@Sendable () async -> Void]) { self.steps = steps }
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        let steps: [@Sendable () async -> Void]
+        var index = 0
+
+        mutating func next() async -> Void? {
+            guard index < steps.count else { return nil }
+            await steps[index]()
+            index += 1
+            return ()
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(steps: steps) }
+}
