@@ -33,6 +33,7 @@ class World:
                 f.write(f"{sku},main,{100000 + i},true\n")
         with open(f"{self.dir}/main.token", "w") as f:
             f.write("bench\n")
+        os.chmod(f"{self.dir}/main.token", 0o600)
         with open(f"{self.dir}/config.toml", "w") as f:
             f.write(f'''spool_dir = "spool"
 state_dir = "state"
@@ -53,7 +54,8 @@ endpoint = "http://127.0.0.1:{self.port}/main"
                 break
             time.sleep(0.1)
         self.daemon_log = open(f"{self.dir}/daemon.log", "w")
-        self.daemon = subprocess.Popen([f"{BIN}/shopify-sync", "daemon", "--config", f"{self.dir}/config.toml"],
+        self.daemon = subprocess.Popen([f"{BIN}/shopify-sync", "daemon", "--config", f"{self.dir}/config.toml"]
+                                       + (["--allow-root"] if os.geteuid() == 0 else []),
                                        stderr=self.daemon_log, stdout=self.daemon_log)
         while not os.path.isdir(f"{self.dir}/spool/done"):
             time.sleep(0.05)

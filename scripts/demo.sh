@@ -10,9 +10,12 @@ bin=$(swift build --show-bin-path)
 run=demo-run
 rm -rf "$run" && mkdir -p "$run"
 cp spool-example/config.toml spool-example/catalog.csv spool-example/snapshot.csv spool-example/*.token "$run"/
+chmod 600 "$run"/*.token  # git keeps no modes; the daemon refuses a token others may read
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 sed -i "s|127.0.0.1:8787|127.0.0.1:$port|" "$run/config.toml"
 config="$run/config.toml"
+# The daemon refuses root unless told: a demo run as root (a container) says so.
+allow_root=$([ "$(id -u)" = 0 ] && echo --allow-root || true)
 
 cleanup() {
   [ -n "${daemon:-}" ] && kill -TERM "$daemon" 2>/dev/null && wait "$daemon" 2>/dev/null || true
@@ -27,7 +30,7 @@ for _ in $(seq 100); do grep -q "listening on" "$run/simulator.log" && break; sl
 grep -q "listening on" "$run/simulator.log" || { cat "$run/simulator.log"; exit 1; }
 curl -fsS "http://127.0.0.1:$port/__sim/levels" >"$run/levels-before.json"
 
-"$bin/shopify-sync" daemon --config "$config" 2>"$run/daemon.log" &
+"$bin/shopify-sync" daemon $allow_root --config "$config" 2>"$run/daemon.log" &
 daemon=$!
 
 wait_drained() {

@@ -8,6 +8,8 @@ public enum ExitStatus: Int32, Sendable {
     case ioError = 74
     /// Another daemon already runs on the same state folder (EX_TEMPFAIL).
     case tempFail = 75
+    /// The daemon was started as root without `--allow-root` (EX_NOPERM).
+    case noPermission = 77
     case configError = 78
 }
 

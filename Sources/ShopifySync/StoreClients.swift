@@ -32,6 +32,9 @@ enum StoreClients {
         guard let data = FileManager.default.contents(atPath: store.tokenFile) else {
             throw ConfigError(file: store.tokenFile, line: nil, "cannot read the token file of store \(store.name)")
         }
+        if let mode = fileMode(store.tokenFile), let problem = FileExposure.tokenProblem(mode: mode) {
+            throw ConfigError(file: store.tokenFile, line: nil, "the token file of store \(store.name) \(problem)")
+        }
         let token = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !token.isEmpty, !token.contains(where: \.isNewline) else {
             throw ConfigError(

@@ -1,6 +1,10 @@
 import Foundation
 import TOMLKit
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One Shopify store: where to reach it, whether sync is on, and how WMS locations map to its locations.
 public struct StoreConfig: Sendable, Hashable {
     public var name: String
@@ -120,6 +124,9 @@ public struct SyncConfig: Sendable, Hashable {
         } catch {
             throw ConfigErrors([ConfigError(file: path, line: nil, "cannot read the config file: \(error)")])
         }
+        if let mode = fileMode(path), let problem = FileExposure.configProblem(mode: mode) {
+            throw ConfigErrors([ConfigError(file: path, line: nil, "the config file \(problem)")])
+        }
         return try parse(text, path: path, environment: environment)
     }
 
@@ -209,4 +216,11 @@ public struct SyncConfig: Sendable, Hashable {
         guard reader.errors.isEmpty else { throw ConfigErrors(reader.errors) }
         return config
     }
+}
+
+/// The permission bits of the file at `path` (symbolic links followed), or nil when it cannot be read.
+public func fileMode(_ path: String) -> UInt32? {
+    var status = stat()
+    guard stat(path, &status) == 0 else { return nil }
+    return UInt32(status.st_mode) & 0o7777
 }

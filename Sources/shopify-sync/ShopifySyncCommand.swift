@@ -50,6 +50,8 @@ extension ShopifySyncCommand {
     struct Daemon: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Runs in the foreground under systemd (Type=notify).")
         @OptionGroup var options: ConfigOptions
+        @Flag(help: "Run even as root (refused otherwise: run it as its own user, as the unit does).")
+        var allowRoot = false
 
         func run() async throws {
             // $SHOPIFY_SYNC_JOURNAL_SOCKET names another journal socket; a path with no socket sends the log to
@@ -60,6 +62,15 @@ extension ShopifySyncCommand {
             LoggingSystem.bootstrap { JournalLogHandler(label: $0, socketPath: socket) }
             var logger = Logger(label: "shopify-sync")
             logger.logLevel = ProcessInfo.processInfo.environment["SHOPIFY_SYNC_DEBUG"] == "1" ? .debug : .info
+            guard geteuid() != 0 || allowRoot else {
+                logger.critical(
+                    "refusing to run as root: run the daemon as its own user (the unit's User=shopify-sync), or pass --allow-root"
+                )
+                throw ExitCode(ExitStatus.noPermission.rawValue)
+            }
+            // The tokens are in this process's memory: no core file is written that could carry them.
+            var noCore = rlimit(rlim_cur: 0, rlim_max: 0)
+            _ = setrlimit(__rlimit_resource_t(RLIMIT_CORE.rawValue), &noCore)
             do {
                 try await ShopifySync.Daemon.run(configPath: options.path, logger: logger)
             } catch let error as ConfigErrors {

@@ -19,6 +19,9 @@ final class ChildDaemon {
         return root.appendingPathComponent(".build/debug/shopify-sync").path
     }
 
+    /// `daemon`, with `--allow-root` when the tests run as root (in a container): the daemon refuses root otherwise.
+    static var daemonArguments: [String] { geteuid() == 0 ? ["daemon", "--allow-root"] : ["daemon"] }
+
     /// Starts `executable` (the built `shopify-sync` unless another, such as strace, is given) with `arguments`
     /// and `--config config`.
     init(
@@ -26,7 +29,7 @@ final class ChildDaemon {
         logPath: String,
         environment: [String: String] = [:],
         executable: String = ChildDaemon.executable,
-        arguments: [String] = ["daemon"]
+        arguments: [String] = ChildDaemon.daemonArguments
     ) throws {
         self.logPath = logPath
         process.executableURL = URL(fileURLWithPath: executable)

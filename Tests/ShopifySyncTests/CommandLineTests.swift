@@ -44,6 +44,10 @@ struct CommandLineTests {
         for name in ["config.toml", "catalog.csv", "main.token", "au.token", "snapshot.csv", "requests"] {
             try FileManager.default.copyItem(atPath: "\(source)/\(name)", toPath: "\(directory)/\(name)")
         }
+        // Git keeps no modes: the tokens are made private, as an operator must (the daemon refuses them otherwise).
+        for name in ["main.token", "au.token"] {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: "\(directory)/\(name)")
+        }
         return try await body(directory)
     }
 

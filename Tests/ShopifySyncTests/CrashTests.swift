@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import ShopifySimulator
 import ShopifySyncCore
+import TestSupport
 import Testing
 
 /// Exactly once under crashes: a real daemon killed with SIGKILL at random moments while the simulator applies
@@ -53,8 +54,8 @@ struct CrashTests {
                 if index % 2 == 0 { catalog += "\(skus[index]),au,\(auItem(index)),true\n" }
             }
             try catalog.write(toFile: "\(directory)/catalog.csv", atomically: true, encoding: .utf8)
-            try "t\n".write(toFile: "\(directory)/main.token", atomically: true, encoding: .utf8)
-            try "t\n".write(toFile: "\(directory)/au.token", atomically: true, encoding: .utf8)
+            try writeToken("t\n", to: "\(directory)/main.token")
+            try writeToken("t\n", to: "\(directory)/au.token")
             try """
             spool_dir = "spool"
             state_dir = "state"

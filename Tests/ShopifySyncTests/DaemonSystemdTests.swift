@@ -21,7 +21,7 @@ struct DaemonSystemdTests {
         var catalog = "sku,store,inventory_item_id,sync\n"
         for (index, sku) in skus.enumerated() { catalog += "\(sku),main,\(7000 + index),true\n" }
         try catalog.write(toFile: "\(directory)/catalog.csv", atomically: true, encoding: .utf8)
-        try "\(token)\n".write(toFile: "\(directory)/main.token", atomically: true, encoding: .utf8)
+        try writeToken("\(token)\n", to: "\(directory)/main.token")
         try """
         spool_dir = "spool"
         state_dir = "state"

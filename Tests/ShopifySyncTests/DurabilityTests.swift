@@ -24,7 +24,8 @@ struct DurabilityTests {
                 config: "\(directory)/config.toml",
                 logPath: "\(directory)/daemon.log",
                 executable: Self.strace,
-                arguments: ["-f", "-y", "-e", "trace=fdatasync,fsync", "-o", trace, ChildDaemon.executable, "daemon"]
+                arguments: ["-f", "-y", "-e", "trace=fdatasync,fsync", "-o", trace, ChildDaemon.executable]
+                    + ChildDaemon.daemonArguments
             )
             // strace's child is the daemon: kill it too, or a failed check would leave it running.
             defer {

@@ -5,6 +5,7 @@ import ShopifySimulator
 import Spool
 import SyncState
 import Systemd
+import TestSupport
 import Testing
 
 @testable import ShopifySync
@@ -209,8 +210,8 @@ func withEngine<T>(
         try startConfig.write(toFile: configPath, atomically: true, encoding: .utf8)
         try config.write(toFile: "\(directory)/config.full.toml", atomically: true, encoding: .utf8)
         try catalog.write(toFile: "\(directory)/catalog.csv", atomically: true, encoding: .utf8)
-        try "token-main\n".write(toFile: "\(directory)/main.token", atomically: true, encoding: .utf8)
-        try "token-au\n".write(toFile: "\(directory)/au.token", atomically: true, encoding: .utf8)
+        try writeToken("token-main\n", to: "\(directory)/main.token")
+        try writeToken("token-au\n", to: "\(directory)/au.token")
         let daemon = try Daemon(
             configPath: configPath,
             logger: logger,

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ShopifySimulator
+import TestSupport
 import Testing
 
 /// Exactly once under power cuts: the daemon runs over a folder where a cut throws away every write, entry and
@@ -84,8 +85,8 @@ struct PowerCutTests {
                 if index % 2 == 0 { catalog += "\(skus[index]),au,\(auItem(index)),true\n" }
             }
             try catalog.write(toFile: "\(root)/catalog.csv", atomically: true, encoding: .utf8)
-            try "t\n".write(toFile: "\(root)/main.token", atomically: true, encoding: .utf8)
-            try "t\n".write(toFile: "\(root)/au.token", atomically: true, encoding: .utf8)
+            try writeToken("t\n", to: "\(root)/main.token")
+            try writeToken("t\n", to: "\(root)/au.token")
             try """
             spool_dir = "spool"
             state_dir = "state"

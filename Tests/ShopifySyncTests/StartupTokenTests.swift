@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// The daemon refuses to start when an enabled store's token was not given to it.
@@ -11,9 +12,9 @@ struct StartupTokenTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let credentials = "\(directory)/credentials"
         try FileManager.default.createDirectory(atPath: credentials, withIntermediateDirectories: true)
-        try "token-main\n".write(toFile: "\(credentials)/main.token", atomically: true, encoding: .utf8)
+        try writeToken("token-main\n", to: "\(credentials)/main.token")
         // au.token is in the config's folder (where `check` as root would find it) but not a credential.
-        try "token-au\n".write(toFile: "\(directory)/au.token", atomically: true, encoding: .utf8)
+        try writeToken("token-au\n", to: "\(directory)/au.token")
         try "sku,store,inventory_item_id,sync\n".write(
             toFile: "\(directory)/catalog.csv",
             atomically: true,

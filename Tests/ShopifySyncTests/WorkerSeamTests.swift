@@ -49,7 +49,7 @@ struct WorkerSeamTests {
                 atomically: true,
                 encoding: .utf8
             )
-            try "t\n".write(toFile: "\(directory)/main.token", atomically: true, encoding: .utf8)
+            try writeToken("t\n", to: "\(directory)/main.token")
             let config = try SyncConfig.load(path: "\(directory)/config.toml", environment: [:])
             let spool = Spool(root: .init("\(directory)/spool"), maxFileSize: config.maxFileSize, logger: logger)
             try spool.prepare()
