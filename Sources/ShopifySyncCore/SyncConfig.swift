@@ -136,6 +136,16 @@ public struct SyncConfig: Sendable, Hashable {
         path: String,
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigErrors) -> SyncConfig {
+        if let (line, column) = TOMLPrecheck.firstForeignCharacter(in: text) {
+            throw ConfigErrors([
+                ConfigError(
+                    file: path,
+                    line: line,
+                    "not valid TOML: column \(column): a NUL byte, a character that is not ASCII outside a string "
+                        + "or a comment, or a table header that does not start with a key"
+                )
+            ])
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)
