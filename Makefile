@@ -29,7 +29,7 @@ CONFIGURATION ?= release
 INSTALL_BUILD ?= build-$(CONFIGURATION)
 
 .PHONY: all deps build build-debug build-release test test-systemd lint check-unit check-man check-install \
-	standalone demo bench install install-docs uninstall clean man-generate
+	standalone demo bench install install-docs uninstall clean man-generate fuzz fuzz-replay
 
 all: build
 
@@ -76,8 +76,23 @@ test: deps
 	$(SWIFT) test --skip-build --filter "$(HTTP_SUITES)"
 	$(SWIFT) test --skip-build --filter ShopifySyncTests --skip "$(HEAVY_SUITES)"
 	$(SWIFT) test --skip-build --filter "$(HEAVY_SUITES)"
+	$(MAKE) --no-print-directory fuzz-replay
+	FUZZ_SECONDS=15 $(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory standalone
 	$(MAKE) --no-print-directory test-systemd
+
+# Every seed input and every input kept in Tests/Fuzz/ (those that once failed) through the normal build.
+fuzz-replay:
+	python3 scripts/fuzz-seeds.py .build/fuzz-seeds
+	for target in request config catalog response; do \
+		"$$($(SWIFT) build --show-bin-path)/shopify-sync-fuzz" $$target .build/fuzz-seeds/$$target Tests/Fuzz/$$target \
+			|| exit 1; \
+	done
+
+# libFuzzer and AddressSanitizer on the request decoder, the config and catalog readers and the decoding of
+# Shopify's answers: FUZZ_SECONDS (default 300) each; `make test` runs 15 s each.
+fuzz:
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} SWIFT="$(SWIFT)" scripts/fuzz.sh
 
 # The manual pages render without warnings (groff, man -l) and shopify-sync(8) names every subcommand.
 check-man:

@@ -118,6 +118,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Feeds bytes to every reader of outside input: under libFuzzer (`make fuzz`), or replaying a corpus.
+        .executableTarget(
+            name: "shopify-sync-fuzz",
+            dependencies: ["ShopifySyncCore", "ShopifyAPI", "CFuzzDriver"]
+        ),
+        .target(name: "CFuzzDriver"),
         .executableTarget(
             name: "shopify-simulator",
             dependencies: [
