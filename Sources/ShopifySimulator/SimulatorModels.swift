@@ -70,6 +70,9 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
     /// userError codes the next mutation calls are answered with, one per call, in order: the call applies
     /// nothing and its key is not recorded (so any userError code of the schema can be answered on demand).
     public var userErrorNext: [String] = []
+    /// Sends injected failures' `Retry-After` as an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`) instead of
+    /// seconds; both forms are in RFC 9110.
+    public var retryAfterAsDate = false
 
     public init(
         failRate: Double = 0,
@@ -115,6 +118,7 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
         if let value = try container.decodeIfPresent(Int.self, forKey: .breakAfterApplyNext) {
             breakAfterApplyNext = value
         }
+        if let value = try container.decodeIfPresent(Bool.self, forKey: .retryAfterAsDate) { retryAfterAsDate = value }
         if let value = try container.decodeIfPresent(Set<String>.self, forKey: .failingShops) { failingShops = value }
         if let value = try container.decodeIfPresent([String: Int].self, forKey: .shopLatencyMs) {
             shopLatencyMs = value

@@ -80,6 +80,25 @@ public actor SimulatorState {
         return bucket.available
     }
 
+    /// Empties a shop's cost bucket, as another app spending its points would: calls are THROTTLED until it
+    /// refills at the restore rate.
+    public func drainBucket(shop: String) {
+        guard shops[shop] != nil else { return }
+        shops[shop]!.bucket.refill(now: now())
+        shops[shop]!.bucket.pay(shops[shop]!.bucket.available)
+    }
+
+    /// The `Retry-After` value of an injected failure: seconds, or the HTTP date that many seconds from now.
+    private func retryAfter() -> String {
+        guard faultSettings.retryAfterAsDate else { return String(faultSettings.retryAfterSeconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        // Whole seconds, rounded up: an HTTP date has no fraction, and the wait must not come out shorter.
+        return formatter.string(from: Date().addingTimeInterval(Double(faultSettings.retryAfterSeconds) + 1))
+    }
+
     /// Moves the simulator's clock forward (the cost buckets refill as if that much time had passed).
     public func advanceClock(by duration: Duration) {
         clockOffset += duration
@@ -163,7 +182,7 @@ public actor SimulatorState {
                 .obj([("errors", .string(status == 503 ? "Service Unavailable" : "Internal Server Error"))]),
                 status: status
             )
-            answer.headers.append(("Retry-After", String(faultSettings.retryAfterSeconds)))
+            answer.headers.append(("Retry-After", retryAfter()))
             return finish(&call, answer, "HTTP \(status)")
         }
 

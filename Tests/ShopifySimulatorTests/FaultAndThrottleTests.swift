@@ -195,4 +195,31 @@ struct FaultAndThrottleTests {
             try SimulatorFaults.merging(Data(#"{"failRate": "x"}"#.utf8), over: current)
         }
     }
+
+    @Test("Retry-After as an HTTP date when asked; a drained bucket answers THROTTLED at once")
+    func retryAfterDateAndDrainedBucket() async throws {
+        try await withTestSimulator { simulator in
+            let http = SimulatorHTTP(simulator)
+            var faults = SimulatorFaults(failNext: 1, failStatus: 429, retryAfterSeconds: 3)
+            faults.retryAfterAsDate = true
+            await simulator.state.setFaults(faults)
+            let refused = try await http.post(
+                Documents.adjust,
+                variables: Documents.adjustVariables(key: "d", changes: [(item1, location, 1)])
+            )
+            #expect(refused.status == 429)
+            let header = try #require(refused.header("Retry-After"))
+            let response = HTTPResponse(status: 429, headers: [("Retry-After", header)], body: [])
+            let wait = try #require(response.retryAfter(now: Date().timeIntervalSince1970), "\(header)")
+            #expect(wait >= .seconds(3) && wait <= .seconds(5), "\(header) is \(wait) away")
+
+            await simulator.state.drainBucket(shop: "default")
+            let throttled = try await http.post(
+                Documents.adjust,
+                variables: Documents.adjustVariables(key: "e", changes: [(item1, location, 1)])
+            )
+            #expect(throttled.json.at("errors", "0", "extensions", "code") == .string("THROTTLED"))
+            #expect(await simulator.state.quantities(shop: "default", item: item1, location: location)?.onHand == 0)
+        }
+    }
 }
