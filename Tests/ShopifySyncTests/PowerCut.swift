@@ -53,7 +53,9 @@ enum PowerCut {
         var cut = false
     }
 
+    /// The log's records; none when the process was killed before the shim started (nothing to undo).
     static func read(_ logFolder: String) throws -> [Substring] {
+        guard FileManager.default.fileExists(atPath: "\(logFolder)/log") else { return [] }
         let text = try String(contentsOfFile: "\(logFolder)/log", encoding: .utf8)
         return text.split(separator: "\n")
     }
