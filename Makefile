@@ -15,7 +15,7 @@ STRICT := -Xswiftc -warnings-as-errors
 DEBIAN_PACKAGES := libsystemd-dev libcurl4-openssl-dev libsqlite3-dev pkg-config groff-base man-db openssl
 UNIT_SUITES := ShopifySyncCoreTests|SyncStateTests|SpoolTests|SystemdTests
 HTTP_SUITES := ShopifyAPITests|ShopifySimulatorTests
-HEAVY_SUITES := DrainTests|CrashTests|PowerCutTests
+HEAVY_SUITES := DrainTests|CrashTests|PowerCutTests|TortureTests
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
@@ -29,7 +29,7 @@ CONFIGURATION ?= release
 INSTALL_BUILD ?= build-$(CONFIGURATION)
 
 .PHONY: all deps build build-debug build-release test test-systemd lint check-unit check-man check-install \
-	standalone demo bench install install-docs uninstall clean man-generate fuzz fuzz-replay
+	standalone demo bench install install-docs uninstall clean man-generate fuzz fuzz-replay torture
 
 all: build
 
@@ -80,6 +80,15 @@ test: deps
 	FUZZ_SECONDS=15 $(MAKE) --no-print-directory fuzz
 	$(MAKE) --no-print-directory standalone
 	$(MAKE) --no-print-directory test-systemd
+
+# The long torture run: 10,000 movements and hard syncs under every Shopify fault with 50 SIGKILLs, five crash
+# runs, the power cut at every sync point and the full disk; says how long it ran. `make test` runs the same
+# suites short (1,200 movements, 12 kills).
+torture: build-debug
+	@start=$$(date +%s); \
+	TORTURE_MOVEMENTS=10000 TORTURE_KILLS=50 CRASH_RUNS=5 \
+		$(SWIFT) test --skip-build --filter "TortureTests|CrashTests|PowerCutTests|DiskFullTests" || exit 1; \
+	echo "make torture: passed in $$(( $$(date +%s) - start )) s"
 
 # Every seed input and every input kept in Tests/Fuzz/ (those that once failed) through the normal build.
 fuzz-replay:
