@@ -81,12 +81,12 @@ test: deps
 	$(MAKE) --no-print-directory standalone
 	$(MAKE) --no-print-directory test-systemd
 
-# The long torture run: 10,000 movements and hard syncs under every Shopify fault with 50 SIGKILLs, five crash
-# runs, the power cut at every sync point and the full disk; says how long it ran. `make test` runs the same
-# suites short (1,200 movements, 12 kills).
+# The long torture run: 10,000 movements and hard syncs under every Shopify fault (a 401 period of a minute)
+# with 50 SIGKILLs, five crash runs, the power cut at every sync point and the full disk; says how long it
+# ran. `make test` runs the same suites short (1,200 movements, 12 kills).
 torture: build-debug
 	@start=$$(date +%s); \
-	TORTURE_MOVEMENTS=10000 TORTURE_KILLS=50 CRASH_RUNS=5 \
+	TORTURE_MOVEMENTS=10000 TORTURE_KILLS=50 TORTURE_401_SECONDS=60 CRASH_RUNS=5 \
 		$(SWIFT) test --skip-build --filter "TortureTests|CrashTests|PowerCutTests|DiskFullTests" || exit 1; \
 	echo "make torture: passed in $$(( $$(date +%s) - start )) s"
 

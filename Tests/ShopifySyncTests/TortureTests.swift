@@ -10,11 +10,14 @@ import Testing
 /// breaks the connection (10%). Afterwards every file is in done/ with its report, and Shopify's levels are
 /// the WMS's own: each delta once, each snapshot by the snapshot rule.
 ///
-/// `TORTURE_MOVEMENTS` (default 1,200) and `TORTURE_KILLS` (default 12) size it; `make torture` runs 10,000 and 50.
+/// `TORTURE_MOVEMENTS` (default 1,200), `TORTURE_KILLS` (default 12) and `TORTURE_401_SECONDS` (default 3) size
+/// it; `make torture` runs 10,000 movements, 50 kills and a 401 period of a minute.
 @Suite(.serialized, .timeLimit(.minutes(60)))
 struct TortureTests {
     static let movements = Int(ProcessInfo.processInfo.environment["TORTURE_MOVEMENTS"] ?? "") ?? 1_200
     static let kills = Int(ProcessInfo.processInfo.environment["TORTURE_KILLS"] ?? "") ?? 12
+    /// How long the first 401 period lasts (later ones last a round).
+    static let unauthorizedSeconds = Int(ProcessInfo.processInfo.environment["TORTURE_401_SECONDS"] ?? "") ?? 3
 
     static let skus = (0..<40).map { String(format: "TT-%03d", $0) }
     static let main1 = "gid://shopify/Location/1"
@@ -30,8 +33,9 @@ struct TortureTests {
         case 1: faults.latencyMs = 1_000
         case 2: faults.unauthorized = ["main"]
         case 3:
+            // Retry-After as an HTTP date, and every second time as seconds.
             faults.failStatus = 429
-            faults.retryAfterAsDate = true
+            faults.retryAfterAsDate = round / 5 % 2 == 0
         default: break
         }
         return faults
@@ -173,6 +177,10 @@ struct TortureTests {
                 try await dropSome(files.count / Self.kills + 1)
                 let daemon = try ChildDaemon(config: "\(directory)/config.toml", logPath: logPath)
                 try await Task.sleep(for: .milliseconds(Int64.random(in: 300...2_500, using: &generator)))
+                if round == 2 {
+                    // The first 401 period: the store pauses, probes, and goes on once the token works again.
+                    try await Task.sleep(for: .seconds(Self.unauthorizedSeconds))
+                }
                 await daemon.killHard()
             }
             // The last run drains everything under 5xx and apply-then-break still.
