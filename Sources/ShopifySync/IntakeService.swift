@@ -57,8 +57,8 @@ final class IntakeService: Service, Sendable {
         }
     }
 
-    /// One turn: retries local faults, claims what inotify named (or rescans pending/), finishes settled
-    /// requests. Returns whether it rescanned pending/ (a rescan that failed is tried again next turn).
+    /// One turn: retries local faults, claims what inotify named and the next chunk of the backlog (or lists
+    /// pending/ again), finishes settled requests. Returns whether it rescanned pending/ (a rescan that failed is tried again next turn).
     private func turn(rescanDue: Bool) -> Bool {
         runtime.health.beat()
         let (names, overflow) = events.withLock { events in
@@ -66,19 +66,24 @@ final class IntakeService: Service, Sendable {
             return events
         }
         var rescanned = false
+        var more = false
         do {
             try processor.retryLocalFailures()
-            if overflow || rescanDue {
+            // A backlog is worked off a chunk per turn before pending/ is listed again (an overflow relists).
+            if overflow || (rescanDue && !processor.hasBacklog) {
                 if overflow { logger.warning("inotify queue overflowed; rescanning pending/") }
-                try processor.scan()
+                more = try processor.scan()
                 rescanned = true
-            } else if !names.isEmpty {
-                try processor.scan(names: names)
+            } else {
+                if processor.hasBacklog { more = try processor.claimBacklog() }
+                if !names.isEmpty { try processor.scan(names: names) }
             }
             try processor.finishCompleted()
         } catch {
             logger.error("spool loop: \(error)", metadata: ["error": "\(error)"])
         }
+        // More of the backlog: the next turn comes at once, after what the workers settled meanwhile.
+        if more { runtime.spoolBell.ring() }
         return rescanned
     }
 

@@ -29,6 +29,26 @@ final class SpoolProcessor: Sendable {
         var isEmpty: Bool { files.isEmpty && unmoved.isEmpty }
     }
     private let local = Mutex(LocalFailures())
+    /// Names the last listing of pending/ found and no turn has claimed yet, oldest first.
+    private struct Backlog {
+        var names: [String] = []
+        var next = 0
+
+        var isEmpty: Bool { next >= names.count }
+
+        mutating func take(_ count: Int) -> ArraySlice<String> {
+            let end = min(names.count, next + count)
+            defer {
+                next = end
+                if isEmpty { self = Backlog() }
+            }
+            return names[next..<end]
+        }
+    }
+    private let backlog = Mutex(Backlog())
+    /// The most pending files one turn claims and records: a backlog of any size is taken in chunks, so the first
+    /// requests reach Shopify while the rest still wait, and memory does not grow with the backlog.
+    static let chunk = 500
     private var logger: Logger { runtime.logger }
     private var spool: Spool { runtime.spool }
     private var state: StateStore { runtime.state }
@@ -73,9 +93,30 @@ final class SpoolProcessor: Sendable {
 
     // MARK: - Claiming
 
-    /// Claims and ingests pending files: all of them in mtime order, or just `names` when given.
-    func scan(names: [String]? = nil) throws {
-        let candidates = try names ?? spool.pendingNames()
+    /// Lists pending/ (oldest first) into the backlog and claims its first chunk; returns whether more wait.
+    @discardableResult
+    func scan() throws -> Bool {
+        let names = try spool.pendingNames()
+        backlog.withLock { $0 = Backlog(names: names) }
+        return try claimBacklog()
+    }
+
+    /// Claims and ingests the backlog's next chunk; returns whether more wait.
+    @discardableResult
+    func claimBacklog() throws -> Bool {
+        try claim(backlog.withLock { $0.take(Self.chunk) })
+        return hasBacklog
+    }
+
+    /// Whether files listed by the last scan wait to be claimed.
+    var hasBacklog: Bool { backlog.withLock { !$0.isEmpty } }
+
+    /// Claims and ingests the files inotify named.
+    func scan(names: [String]) throws {
+        try claim(names[...])
+    }
+
+    private func claim(_ candidates: ArraySlice<String>) throws {
         var claimed = false
         defer { if claimed { try? spool.sync(.pending, .processing) } }
         for name in candidates {

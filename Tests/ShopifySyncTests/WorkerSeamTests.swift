@@ -168,6 +168,25 @@ struct WorkerSeamTests {
         }
     }
 
+    @Test("a backlog is claimed 500 files per turn from one listing, oldest first, until none is left")
+    func backlogInChunks() async throws {
+        try await Self.withWorld { runtime, processor, _, directory in
+            for index in 0..<1_200 { try Self.drop(directory, String(format: "c%04d", index), delta: 1) }
+            func count(_ folder: String) -> Int {
+                ((try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/\(folder)")) ?? []).count
+            }
+            #expect(try processor.scan())
+            #expect(count("processing") == 500 && count("pending") == 700)
+            let first = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/processing")
+            #expect(Set(first) == Set((0..<500).map { String(format: "c%04d.json", $0) }), "not the oldest 500")
+            #expect(try processor.claimBacklog())
+            #expect(count("processing") == 1_000 && count("pending") == 200)
+            #expect(try processor.claimBacklog() == false)
+            #expect(count("processing") == 1_200 && count("pending") == 0 && !processor.hasBacklog)
+            #expect(try runtime.state.activeRequestFiles().count == 1_200)
+        }
+    }
+
     @Test("an idle turn looks again after the idle timeout, unless rung")
     func idleLooksAfterTheTimeout() async throws {
         try await Self.withWorld { runtime, _, simulator, _ in
