@@ -18,27 +18,10 @@ struct CrashTests {
     func killAndRestart(run: Int) async throws {
         var generator = SplitMix(seed: UInt64(run) &* 0x9E37_79B9)
         let skus = (0..<40).map { String(format: "SKU-%03d", $0) }
-        let main1 = "gid://shopify/Location/1"
-        let main2 = "gid://shopify/Location/2"
-        let au1 = "gid://shopify/Location/11"
-        func mainItem(_ index: Int) -> String { "gid://shopify/InventoryItem/\(1000 + index)" }
-        func auItem(_ index: Int) -> String { "gid://shopify/InventoryItem/\(5000 + index)" }
-        let shops = [
-            SimulatorShop(
-                name: "main",
-                locations: [main1, main2],
-                items: skus.indices.map {
-                    SimulatorItem(id: mainItem($0), sku: skus[$0], levels: [main1: 1000, main2: 1000])
-                }
-            ),
-            SimulatorShop(
-                name: "au",
-                locations: [au1],
-                items: skus.indices.filter { $0 % 2 == 0 }.map {
-                    SimulatorItem(id: auItem($0), sku: skus[$0], levels: [au1: 1000])
-                }
-            ),
-        ]
+        let (main1, main2, au1) = (TwoStoreWorld.main1, TwoStoreWorld.main2, TwoStoreWorld.au1)
+        func mainItem(_ index: Int) -> String { TwoStoreWorld.mainItem(index) }
+        func auItem(_ index: Int) -> String { TwoStoreWorld.auItem(index) }
+        let shops = TwoStoreWorld.shops(skus: skus, main: 1000, au: 1000)
         var logger = Logger(label: "crash-sim")
         logger.logLevel = .critical
         var options = SimulatorOptions(shops: shops)
@@ -48,30 +31,7 @@ struct CrashTests {
         try FileManager.default.createDirectory(atPath: "\(directory)/spool/pending", withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try await withSimulator(options, logger: logger) { simulator in
-            var catalog = "sku,store,inventory_item_id,sync\n"
-            for index in skus.indices {
-                catalog += "\(skus[index]),main,\(mainItem(index)),true\n"
-                if index % 2 == 0 { catalog += "\(skus[index]),au,\(auItem(index)),true\n" }
-            }
-            try catalog.write(toFile: "\(directory)/catalog.csv", atomically: true, encoding: .utf8)
-            try writeToken("t\n", to: "\(directory)/main.token")
-            try writeToken("t\n", to: "\(directory)/au.token")
-            try """
-            spool_dir = "spool"
-            state_dir = "state"
-            catalog = "catalog.csv"
-            rescan_interval_seconds = 1
-            [stores.main]
-            shop = "main.myshopify.com"
-            default_location = "\(main1)"
-            endpoint = "\(simulator.baseURL(shop: "main"))"
-            [stores.main.locations]
-            WH2 = "\(main2)"
-            [stores.au]
-            shop = "au.myshopify.com"
-            default_location = "\(au1)"
-            endpoint = "\(simulator.baseURL(shop: "au"))"
-            """.write(toFile: "\(directory)/config.toml", atomically: true, encoding: .utf8)
+            try TwoStoreWorld.write(to: directory, skus: skus, simulator: simulator)
 
             // 120 movements of 1-8 lines; some re-dropped as duplicates.
             var expected: [String: Int] = [:]
@@ -110,23 +70,7 @@ struct CrashTests {
                 await daemon.killHard()
             }
             try dropSome(files.count)
-            let daemon = try ChildDaemon(config: "\(directory)/config.toml", logPath: logPath)
-            let deadline = ContinuousClock.now + .seconds(120)
-            var finished = false
-            while !finished && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(100))
-                let pending = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/pending")) ?? []
-                let processing =
-                    (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/processing")) ?? []
-                finished = pending.isEmpty && processing.isEmpty
-            }
-            daemon.signal(SIGTERM)
-            let status = await daemon.waitForExit(timeout: .seconds(40))
-            #expect(finished, "spool not drained; daemon log:\n\(daemon.log.suffix(3000))")
-            #expect(status == 0, "daemon log:\n\(daemon.log.suffix(1500))")
-            let done = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/done")
-            let failed = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/failed")
-            #expect(failed.isEmpty, "failed/: \(failed)")
+            let done = try await TwoStoreWorld.drainAndStop(directory, logPath: logPath, timeout: .seconds(120))
             #expect(done.filter { !$0.hasSuffix(".result") }.count == files.count)
             for (key, delta) in expected {
                 let parts = key.split(separator: "|").map(String.init)

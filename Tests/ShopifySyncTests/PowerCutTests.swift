@@ -16,11 +16,11 @@ struct PowerCutTests {
     static let points = ProcessInfo.processInfo.environment["POWERCUT_POINTS"] ?? "all"
 
     static let skus = (0..<6).map { String(format: "PC-%02d", $0) }
-    static let main1 = "gid://shopify/Location/1"
-    static let main2 = "gid://shopify/Location/2"
-    static let au1 = "gid://shopify/Location/11"
-    static func mainItem(_ index: Int) -> String { "gid://shopify/InventoryItem/\(1000 + index)" }
-    static func auItem(_ index: Int) -> String { "gid://shopify/InventoryItem/\(5000 + index)" }
+    static let main1 = TwoStoreWorld.main1
+    static let main2 = TwoStoreWorld.main2
+    static let au1 = TwoStoreWorld.au1
+    static func mainItem(_ index: Int) -> String { TwoStoreWorld.mainItem(index) }
+    static func auItem(_ index: Int) -> String { TwoStoreWorld.auItem(index) }
 
     /// Ten movements of one to four lines on two stores, and the level change each (store, item, location) expects.
     static func workload() -> (files: [(String, String)], expected: [String: Int]) {
@@ -54,22 +54,7 @@ struct PowerCutTests {
     /// Returns the sync points of the first run and how many calls Shopify saw again under a key it had seen.
     @discardableResult
     static func trial(cuts: [Int?]) async throws -> (syncPoints: Int, replays: Int, cut: Bool) {
-        let shops = [
-            SimulatorShop(
-                name: "main",
-                locations: [main1, main2],
-                items: skus.indices.map {
-                    SimulatorItem(id: mainItem($0), sku: skus[$0], levels: [main1: 100, main2: 100])
-                }
-            ),
-            SimulatorShop(
-                name: "au",
-                locations: [au1],
-                items: skus.indices.filter { $0 % 2 == 0 }.map {
-                    SimulatorItem(id: auItem($0), sku: skus[$0], levels: [au1: 100])
-                }
-            ),
-        ]
+        let shops = TwoStoreWorld.shops(skus: skus, main: 100, au: 100)
         var logger = Logger(label: "powercut-sim")
         logger.logLevel = .critical
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("powercut-\(UUID().uuidString)")
@@ -79,30 +64,7 @@ struct PowerCutTests {
         try FileManager.default.createDirectory(atPath: "\(root)/spool/pending", withIntermediateDirectories: true)
         let (files, expected) = workload()
         return try await withSimulator(SimulatorOptions(shops: shops), logger: logger) { simulator in
-            var catalog = "sku,store,inventory_item_id,sync\n"
-            for index in skus.indices {
-                catalog += "\(skus[index]),main,\(mainItem(index)),true\n"
-                if index % 2 == 0 { catalog += "\(skus[index]),au,\(auItem(index)),true\n" }
-            }
-            try catalog.write(toFile: "\(root)/catalog.csv", atomically: true, encoding: .utf8)
-            try writeToken("t\n", to: "\(root)/main.token")
-            try writeToken("t\n", to: "\(root)/au.token")
-            try """
-            spool_dir = "spool"
-            state_dir = "state"
-            catalog = "catalog.csv"
-            rescan_interval_seconds = 1
-            [stores.main]
-            shop = "main.myshopify.com"
-            default_location = "\(main1)"
-            endpoint = "\(simulator.baseURL(shop: "main"))"
-            [stores.main.locations]
-            WH2 = "\(main2)"
-            [stores.au]
-            shop = "au.myshopify.com"
-            default_location = "\(au1)"
-            endpoint = "\(simulator.baseURL(shop: "au"))"
-            """.write(toFile: "\(root)/config.toml", atomically: true, encoding: .utf8)
+            try TwoStoreWorld.write(to: root, skus: skus, simulator: simulator)
             // The WMS's own writes are its business: they are made here, outside the shim, and count as synced.
             for (name, body) in files {
                 try body.write(toFile: "\(root)/spool/pending/.\(name)", atomically: false, encoding: .utf8)

@@ -20,11 +20,11 @@ struct TortureTests {
     static let unauthorizedSeconds = Int(ProcessInfo.processInfo.environment["TORTURE_401_SECONDS"] ?? "") ?? 3
 
     static let skus = (0..<40).map { String(format: "TT-%03d", $0) }
-    static let main1 = "gid://shopify/Location/1"
-    static let main2 = "gid://shopify/Location/2"
-    static let au1 = "gid://shopify/Location/11"
-    static func mainItem(_ index: Int) -> String { "gid://shopify/InventoryItem/\(1000 + index)" }
-    static func auItem(_ index: Int) -> String { "gid://shopify/InventoryItem/\(5000 + index)" }
+    static let main1 = TwoStoreWorld.main1
+    static let main2 = TwoStoreWorld.main2
+    static let au1 = TwoStoreWorld.au1
+    static func mainItem(_ index: Int) -> String { TwoStoreWorld.mainItem(index) }
+    static func auItem(_ index: Int) -> String { TwoStoreWorld.auItem(index) }
 
     /// The fault mix of one round (a round ends in a kill).
     static func faults(round: Int) -> SimulatorFaults {
@@ -48,53 +48,15 @@ struct TortureTests {
         func auItem(_ index: Int) -> String { Self.auItem(index) }
         var generator = SplitMix(seed: 0x7047_7572)
         let started = ContinuousClock.now
-        let shops = [
-            SimulatorShop(
-                name: "main",
-                locations: [main1, main2],
-                items: skus.indices.map {
-                    SimulatorItem(id: mainItem($0), sku: skus[$0], levels: [main1: 1000, main2: 1000])
-                }
-            ),
-            // au has one location, which both WMS locations map to: it holds their sum.
-            SimulatorShop(
-                name: "au",
-                locations: [au1],
-                items: skus.indices.filter { $0 % 2 == 0 }.map {
-                    SimulatorItem(id: auItem($0), sku: skus[$0], levels: [au1: 2000])
-                }
-            ),
-        ]
+        // au has one location, which both WMS locations map to: it holds their sum.
+        let shops = TwoStoreWorld.shops(skus: skus, main: 1000, au: 2000)
         var logger = Logger(label: "torture-sim")
         logger.logLevel = .critical
         let directory = try makeTemporaryFolder(prefix: "torture")
         defer { try? FileManager.default.removeItem(atPath: directory) }
         try FileManager.default.createDirectory(atPath: "\(directory)/spool/pending", withIntermediateDirectories: true)
         try await withSimulator(SimulatorOptions(shops: shops), logger: logger) { simulator in
-            var catalog = "sku,store,inventory_item_id,sync\n"
-            for index in skus.indices {
-                catalog += "\(skus[index]),main,\(mainItem(index)),true\n"
-                if index % 2 == 0 { catalog += "\(skus[index]),au,\(auItem(index)),true\n" }
-            }
-            try catalog.write(toFile: "\(directory)/catalog.csv", atomically: true, encoding: .utf8)
-            try writeToken("t\n", to: "\(directory)/main.token")
-            try writeToken("t\n", to: "\(directory)/au.token")
-            try """
-            spool_dir = "spool"
-            state_dir = "state"
-            catalog = "catalog.csv"
-            rescan_interval_seconds = 1
-            [stores.main]
-            shop = "main.myshopify.com"
-            default_location = "\(main1)"
-            endpoint = "\(simulator.baseURL(shop: "main"))"
-            [stores.main.locations]
-            WH2 = "\(main2)"
-            [stores.au]
-            shop = "au.myshopify.com"
-            default_location = "\(au1)"
-            endpoint = "\(simulator.baseURL(shop: "au"))"
-            """.write(toFile: "\(directory)/config.toml", atomically: true, encoding: .utf8)
+            try TwoStoreWorld.write(to: directory, skus: skus, simulator: simulator)
 
             // The WMS's own stock, moved by each movement at its own instant; every 300 movements a hard sync
             // of the whole stock as of the instant after the last movement it includes.
@@ -186,23 +148,11 @@ struct TortureTests {
             // The last run drains everything under 5xx and apply-then-break still.
             await simulator.state.setFaults(Self.faults(round: 0))
             try await dropSome(files.count)
-            let daemon = try ChildDaemon(config: "\(directory)/config.toml", logPath: logPath)
-            let deadline = ContinuousClock.now + .seconds(Int64(120 + Self.movements / 20))
-            var finished = false
-            while !finished && ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(200))
-                let pending = (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/pending")) ?? []
-                let processing =
-                    (try? FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/processing")) ?? []
-                finished = pending.isEmpty && processing.isEmpty
-            }
-            daemon.signal(SIGTERM)
-            let status = await daemon.waitForExit(timeout: .seconds(40))
-            #expect(finished, "spool not drained; daemon log:\n\(daemon.log.suffix(3000))")
-            #expect(status == 0, "daemon log:\n\(daemon.log.suffix(1500))")
-            let done = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/done")
-            let failed = try FileManager.default.contentsOfDirectory(atPath: "\(directory)/spool/failed")
-            #expect(failed.isEmpty, "failed/: \(failed.prefix(10))")
+            let done = try await TwoStoreWorld.drainAndStop(
+                directory,
+                logPath: logPath,
+                timeout: .seconds(Int64(120 + Self.movements / 20))
+            )
             #expect(done.filter { $0.hasSuffix(".json") }.count == files.count)
             #expect(done.filter { $0.hasSuffix(".result") }.count == files.count)
             var wrong = 0

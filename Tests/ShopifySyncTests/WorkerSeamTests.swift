@@ -115,11 +115,7 @@ struct WorkerSeamTests {
     )
     func backoffSetsTheNextLook() async throws {
         try await Self.withWorld { runtime, processor, simulator, directory in
-            var faults = SimulatorFaults()
-            faults.failNext = 1
-            faults.failStatus = 503
-            faults.retryAfterSeconds = 3
-            await simulator.state.setFaults(faults)
+            await simulator.state.setFaults(SimulatorFaults(failNext: 1, failStatus: 503, retryAfterSeconds: 3))
             try Self.drop(directory, "r2", delta: 4)
             try processor.scan()
             let worker = StoreWorker(store: "main", runtime: runtime)
@@ -141,11 +137,7 @@ struct WorkerSeamTests {
         let clock = ManualClock()
         let now: @Sendable () -> ContinuousClock.Instant = { clock.now }
         try await Self.withWorld(monotonicNow: now) { runtime, processor, simulator, directory in
-            var faults = SimulatorFaults()
-            faults.failNext = 1
-            faults.failStatus = 503
-            faults.retryAfterSeconds = 30
-            await simulator.state.setFaults(faults)
+            await simulator.state.setFaults(SimulatorFaults(failNext: 1, failStatus: 503, retryAfterSeconds: 30))
             try Self.drop(directory, "r3", delta: 6)
             try processor.scan()
             let worker = StoreWorker(store: "main", runtime: runtime)
