@@ -58,7 +58,8 @@ final class IntakeService: Service, Sendable {
     }
 
     /// One turn: retries local faults, claims what inotify named and the next chunk of the backlog (or lists
-    /// pending/ again), finishes settled requests. Returns whether it rescanned pending/ (a rescan that failed is tried again next turn).
+    /// pending/ again), finishes settled requests. Returns whether it listed pending/; a listing that failed is
+    /// tried again next turn.
     private func turn(rescanDue: Bool) -> Bool {
         runtime.health.beat()
         let (names, overflow) = events.withLock { events in
