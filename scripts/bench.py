@@ -4,6 +4,8 @@
 1. drain: N one-line movement files dropped at once into a running daemon; time to drain, files/s, peak RSS.
 2. live work first: a movement's latency (drop -> .result) while the daemon is idle (the baseline), and while
    a hard sync of M items runs against the same simulator; the ratio of the two.
+3. steady (S3 of the performance issue): movements dropped at a steady 20/s for 15 s against a standard plan's
+   rate limit (restore 100/s, bucket 2000); drop -> .result p50 and p99, beside the idle latency.
 """
 import json, os, shutil, signal, socket, subprocess, sys, tempfile, time
 
@@ -23,7 +25,7 @@ def free_port():
 
 
 class World:
-    def __init__(self, skus):
+    def __init__(self, skus, restore_rate=RESTORE_RATE, bucket=BUCKET):
         self.dir = tempfile.mkdtemp(prefix="bench-")
         self.port = free_port()
         self.skus = skus
@@ -47,7 +49,7 @@ endpoint = "http://127.0.0.1:{self.port}/main"
         self.sim = subprocess.Popen(
             [f"{BIN}/shopify-simulator", "--port", str(self.port), "--config", f"{self.dir}/config.toml",
              "--catalog", f"{self.dir}/catalog.csv", "--initial-on-hand", "5",
-             "--restore-rate", RESTORE_RATE, "--bucket", BUCKET],
+             "--restore-rate", str(restore_rate), "--bucket", str(bucket)],
             stdout=self.sim_log, stderr=subprocess.STDOUT)
         for _ in range(300):
             if "listening on" in open(f"{self.dir}/simulator.log").read():
@@ -153,9 +155,46 @@ def bench_live_work_first():
         world.close()
 
 
+def bench_steady(rate=20, seconds=15):
+    world = World([f"S-{i:03d}" for i in range(200)], restore_rate=100, bucket=2000)
+    try:
+        idle = sorted(movement_latency(world, f"idle-{i}") for i in range(5))[2]
+        dropped = {}
+        latencies = []
+        start = time.monotonic()
+        for i in range(rate * seconds):
+            due = start + i / rate
+            while time.monotonic() < due:
+                for name, at in list(dropped.items()):
+                    if world.finished(name):
+                        latencies.append(time.monotonic() - at)
+                        del dropped[name]
+                time.sleep(0.002)
+            name = f"steady-{i}.json"
+            world.drop(name, movement(f"steady-{i}", world.skus[i % len(world.skus)]))
+            dropped[name] = time.monotonic()
+        deadline = time.monotonic() + 60
+        while dropped and time.monotonic() < deadline:
+            for name, at in list(dropped.items()):
+                if world.finished(name):
+                    latencies.append(time.monotonic() - at)
+                    del dropped[name]
+            time.sleep(0.002)
+        latencies.sort()
+        p50 = latencies[len(latencies) // 2]
+        p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+        print(f"steady: {rate} movements/s for {seconds} s at restore 100/s, bucket 2000: drop -> .result "
+              f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms "
+              f"({len(latencies)} measured, {len(dropped)} unfinished); idle {idle * 1000:.0f} ms (baseline)")
+    finally:
+        world.close()
+
+
 if __name__ == "__main__":
-    which = sys.argv[2:] or ["drain", "live"]
+    which = sys.argv[2:] or ["drain", "live", "steady"]
     if "drain" in which:
         bench_drain()
     if "live" in which:
         bench_live_work_first()
+    if "steady" in which:
+        bench_steady()
