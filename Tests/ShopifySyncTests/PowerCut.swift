@@ -147,8 +147,12 @@ enum PowerCut {
             }
         }
         // File contents go back to their last sync, wherever the inode now is.
-        let root = try rootOf(logFolder)
-        for (inode, paths) in try inodes(under: root) {
+        for (inode, paths) in try inodes(under: rootOf(logFolder)) {
+            // The wal-index is shared memory, never durable: it goes, and SQLite rebuilds it.
+            if paths.contains(where: { $0.hasSuffix("-shm") }) {
+                for path in paths { try files.removeItem(atPath: path) }
+                continue
+            }
             guard let shadow = contents[inode] else { continue }
             let data = try Data(contentsOf: URL(fileURLWithPath: "\(logFolder)/\(shadow)"))
             for path in paths {
@@ -158,10 +162,6 @@ enum PowerCut {
                 try handle.close()
                 undone.append("content of \(path) back to \(data.count) bytes")
             }
-        }
-        // The wal-index is shared memory, never durable; SQLite rebuilds it.
-        for (_, paths) in try inodes(under: root) {
-            for path in paths where path.hasSuffix("-shm") { try files.removeItem(atPath: path) }
         }
         return undone
     }

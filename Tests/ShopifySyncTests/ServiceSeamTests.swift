@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ShopifyAPI
 import ShopifySyncCore
 import Spool
 import SyncState
@@ -38,22 +39,33 @@ struct ServiceSeamTests {
             atomically: true,
             encoding: .utf8
         )
+        return try await body(try runtime(directory, clients: { _ in [:] }, now: now), directory)
+    }
+
+    /// A runtime over `directory`'s config.toml and catalog (store `main`), with its spool prepared and its
+    /// ledger in state/; `clients` builds the Shopify clients from the loaded config.
+    static func runtime(
+        _ directory: String,
+        clients: (SyncConfig) -> [String: any InventoryAPI],
+        now: @escaping @Sendable () -> Date = { Date() },
+        monotonicNow: @escaping @Sendable () -> ContinuousClock.Instant = { .now }
+    ) throws -> SyncRuntime {
         var logger = Logger(label: "seams")
         logger.logLevel = .critical
         let loaded = try SyncConfig.load(path: "\(directory)/config.toml", environment: [:])
         let spool = Spool(root: .init("\(directory)/spool"), maxFileSize: loaded.maxFileSize, logger: logger)
         try spool.prepare()
-        let runtime = SyncRuntime(
+        return SyncRuntime(
             config: loaded,
             catalog: try Catalog.load(path: loaded.catalogPath, knownStores: ["main"]),
             state: try StateStore(path: "\(directory)/state/state.sqlite"),
             spool: spool,
-            clients: [:],
+            clients: clients(loaded),
             health: WorkLoopHealth(),
             logger: logger,
-            now: now
+            now: now,
+            monotonicNow: monotonicNow
         )
-        return try await body(runtime, directory)
     }
 
     static func triggers(_ items: [ReloadService.Trigger]) -> AsyncStream<ReloadService.Trigger> {

@@ -1,12 +1,10 @@
 import Foundation
-import Logging
 import ShopifySimulator
 import ShopifySyncCore
 import Spool
 import SyncState
 import Synchronization
 import Systemd
-import TestSupport
 import Testing
 
 @testable import ShopifySync
@@ -18,49 +16,16 @@ struct WorkerSeamTests {
     static let location = "gid://shopify/Location/1"
     static let item = "gid://shopify/InventoryItem/7000"
 
-    /// A runtime with the real libcurl client of store `main` on the simulator, a spool and a ledger.
+    /// A runtime with the real libcurl client of store `main` on the simulator (SKU A-1 at 5), a spool and a
+    /// ledger: the daemon tests' world, without the daemon.
     static func withWorld<T>(
         monotonicNow: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         _ body: (SyncRuntime, SpoolProcessor, RunningSimulator, String) async throws -> T
     ) async throws -> T {
-        var logger = Logger(label: "worker-seams")
-        logger.logLevel = .critical
-        let options = SimulatorOptions(shops: [
-            SimulatorShop(
-                name: "main",
-                locations: [location],
-                items: [SimulatorItem(id: item, sku: "A-1", levels: [location: 5])]
-            )
-        ])
-        return try await withSimulator(options, logger: logger) { simulator in
-            let directory = try makeTemporaryFolder(prefix: "worker-seams")
-            defer { try? FileManager.default.removeItem(atPath: directory) }
-            try """
-            spool_dir = "spool"
-            state_dir = "state"
-            catalog = "catalog.csv"
-            [stores.main]
-            shop = "main.myshopify.com"
-            default_location = "\(location)"
-            endpoint = "\(simulator.baseURL(shop: "main"))"
-            """.write(toFile: "\(directory)/config.toml", atomically: true, encoding: .utf8)
-            try "sku,store,inventory_item_id,sync\nA-1,main,\(item),true\n".write(
-                toFile: "\(directory)/catalog.csv",
-                atomically: true,
-                encoding: .utf8
-            )
-            try writeToken("t\n", to: "\(directory)/main.token")
-            let config = try SyncConfig.load(path: "\(directory)/config.toml", environment: [:])
-            let spool = Spool(root: .init("\(directory)/spool"), maxFileSize: config.maxFileSize, logger: logger)
-            try spool.prepare()
-            let runtime = SyncRuntime(
-                config: config,
-                catalog: try Catalog.load(path: config.catalogPath, knownStores: ["main"]),
-                state: try StateStore(path: "\(directory)/state/state.sqlite"),
-                spool: spool,
-                clients: StoreClients.make(for: config),
-                health: WorkLoopHealth(),
-                logger: logger,
+        try await DaemonSystemdTests.withWorld(skus: ["A-1", "GONE"]) { simulator, directory in
+            let runtime = try ServiceSeamTests.runtime(
+                directory,
+                clients: StoreClients.make(for:),
                 monotonicNow: monotonicNow
             )
             return try await body(runtime, SpoolProcessor(runtime: runtime), simulator, directory)
