@@ -65,14 +65,20 @@ final class SpoolProcessor: Sendable {
     /// (so their lines net into the same calls, under the same keys, as before the crash); files claimed but
     /// never recorded follow, by name.
     func recover() throws {
+        var unfinished: [ReadFile] = []
         for name in Self.recoveryOrder(try spool.names(in: .processing), ledgerOrder: try state.activeRequestFiles()) {
             guard let decoded = readRequest(name) else { continue }
             if let finished = try finishedRequest(decoded.request, inFile: name) {
                 try finish([(finished, try state.lines(requestID: finished.id))])
             } else {
-                record(name, decoded)
+                unfinished.append(ReadFile(name: name, decoded: decoded))
+                if unfinished.count == Self.chunk {
+                    record(unfinished)
+                    unfinished = []
+                }
             }
         }
+        record(unfinished)
     }
 
     /// `names` (the files in processing/) in the ledger's order first, then the ones it does not know, by name.
@@ -117,8 +123,9 @@ final class SpoolProcessor: Sendable {
     }
 
     private func claim(_ candidates: ArraySlice<String>) throws {
-        var claimed = false
-        defer { if claimed { try? spool.sync(.pending, .processing) } }
+        var claimed: [String] = []
+        defer { if !claimed.isEmpty { try? spool.sync(.pending, .processing) } }
+        defer { ingest(claimed) }
         for name in candidates {
             if name.hasPrefix(".") { continue }
             guard Spool.isValidName(name) else {
@@ -131,17 +138,21 @@ final class SpoolProcessor: Sendable {
                 continue
             }
             switch try spool.claim(name) {
-            case .claimed:
-                claimed = true
-                ingest(name)
+            case .claimed: claimed.append(name)
             case .vanished, .busy: continue
             }
         }
     }
 
-    /// Reads, decodes and records one claimed file in processing/.
-    func ingest(_ name: String) {
-        if let decoded = readRequest(name) { record(name, decoded) }
+    /// Reads, decodes and records claimed files in processing/, in one ledger transaction.
+    func ingest(_ names: [String]) {
+        record(names.compactMap { name in readRequest(name).map { ReadFile(name: name, decoded: $0) } })
+    }
+
+    /// A claimed file, read and decoded.
+    private struct ReadFile {
+        var name: String
+        var decoded: RequestDecoder.Decoded
     }
 
     /// Reads and decodes a claimed file; a file that is not a valid request is refused (nil), and one that cannot
@@ -175,44 +186,73 @@ final class SpoolProcessor: Sendable {
         return decoded
     }
 
-    /// Records a decoded request in the ledger (or finds it a duplicate or a conflict) and wakes the stores.
-    private func record(_ name: String, _ decoded: RequestDecoder.Decoded) {
-        let request = decoded.request
-        var fileLogger = logger
-        fileLogger[metadataKey: "spool.file"] = "\(name)"
-        fileLogger[metadataKey: "wms.movement_id"] = "\(request.id)"
-        for warning in decoded.warnings {
-            fileLogger.warning("\(name): \(warning)", metadata: ["message_id": MessageID.fileAccepted.metadataValue])
-        }
+    /// Records decoded requests in the ledger in one transaction (or finds them duplicates or conflicts), then
+    /// wakes the stores once.
+    private func record(_ files: [ReadFile]) {
+        guard !files.isEmpty else { return }
         let settings = runtime.current
-        let plan: RequestPlanner.Plan
-        do {
-            plan = try RequestPlanner(mapper: settings.mapper).plan(
-                request,
-                massZeroPercent: settings.config.massZeroPercent
-            )
-        } catch {
-            refuse(name, from: .processing, reason: error.reason, message: error.message, id: request.id)
-            return
+        var planned: [(file: ReadFile, plan: RequestPlanner.Plan, logger: Logger)] = []
+        for file in files {
+            let request = file.decoded.request
+            var fileLogger = logger
+            fileLogger[metadataKey: "spool.file"] = "\(file.name)"
+            fileLogger[metadataKey: "wms.movement_id"] = "\(request.id)"
+            for warning in file.decoded.warnings {
+                fileLogger.warning(
+                    "\(file.name): \(warning)",
+                    metadata: ["message_id": MessageID.fileAccepted.metadataValue]
+                )
+            }
+            do {
+                let plan = try RequestPlanner(mapper: settings.mapper).plan(
+                    request,
+                    massZeroPercent: settings.config.massZeroPercent
+                )
+                planned.append((file, plan, fileLogger))
+            } catch {
+                refuse(file.name, from: .processing, reason: error.reason, message: error.message, id: request.id)
+            }
         }
-        let info = Self.info(warnings: decoded.warnings, missing: plan.missingFromSnapshot)
-        let registration: Registration
+        let registrations: [Registration]
         do {
-            let lines = plan.lines
-            registration = try state.register(
-                id: request.id,
-                contentHash: RequestPlanner.contentHash(request),
-                kind: request.kind,
-                file: name,
-                info: info,
+            registrations = try state.registerAll(
+                planned.map { file, plan, _ in
+                    let request = file.decoded.request
+                    let lines = plan.lines
+                    return NewRequest(
+                        id: request.id,
+                        contentHash: RequestPlanner.contentHash(request),
+                        kind: request.kind,
+                        file: file.name,
+                        info: Self.info(warnings: file.decoded.warnings, missing: plan.missingFromSnapshot)
+                    ) { lines }
+                },
                 now: runtime.now().timeIntervalSince1970,
                 idempotencyWindow: settings.config.idempotencyWindowHours * 3_600
-            ) { lines }
+            )
         } catch {
-            noteLocalFailure(file: name, "cannot record \(name) in the state database", error)
+            for (file, _, _) in planned {
+                noteLocalFailure(file: file.name, "cannot record \(file.name) in the state database", error)
+            }
             return
         }
-        recovered(file: name)
+        var work = false
+        for ((file, plan, fileLogger), registration) in zip(planned, registrations) {
+            recovered(file: file.name)
+            work = recorded(file, plan: plan, registration, logger: fileLogger) || work
+        }
+        if work { runtime.ringStores() }
+    }
+
+    /// Acts on one file's registration; returns whether it gave the stores work.
+    private func recorded(
+        _ file: ReadFile,
+        plan: RequestPlanner.Plan,
+        _ registration: Registration,
+        logger fileLogger: Logger
+    ) -> Bool {
+        let name = file.name
+        let request = file.decoded.request
         switch registration {
         case .new:
             fileLogger.info(
@@ -220,13 +260,13 @@ final class SpoolProcessor: Sendable {
                 metadata: ["message_id": MessageID.fileAccepted.metadataValue]
             )
             logSkips(plan.lines, logger: fileLogger)
-            runtime.ringStores()
+            return true
         case .resumed, .requeued:
             fileLogger.info(
                 "\(registration == .resumed ? "resumed" : "requeued") \(name): \(request.kind) \(request.id)",
                 metadata: ["message_id": MessageID.fileAccepted.metadataValue]
             )
-            runtime.ringStores()
+            return true
         case .duplicate(let existingFile):
             var report = RequestReport(
                 file: name,
@@ -237,6 +277,7 @@ final class SpoolProcessor: Sendable {
             report.kind = request.kind
             report.message = "movement \(request.id) was already applied (from \(existingFile)); applied once"
             complete(name, folder: .done, report: report, reason: "duplicate")
+            return false
         case .conflict(let existingFile):
             refuse(
                 name,
@@ -245,6 +286,7 @@ final class SpoolProcessor: Sendable {
                 message: "id \(request.id) was already used by \(existingFile) with other content",
                 id: request.id
             )
+            return false
         }
     }
 
@@ -440,7 +482,7 @@ final class SpoolProcessor: Sendable {
             return (local.files, local.unmoved)
         }
         guard let due else { return }
-        for name in due.files.sorted() { ingest(name) }
+        ingest(due.files.sorted())
         var items: [(RequestRecord, [LineRecord])] = []
         for id in due.unmoved.sorted() {
             guard let record = try state.request(id: id), record.status != .active else { continue }

@@ -39,6 +39,33 @@ public struct RequestOutcome: Sendable, Hashable {
     }
 }
 
+/// A request file to record: its id and content hash, and its lines, planned only when the id is new.
+public struct NewRequest: Sendable {
+    public var id: String
+    public var contentHash: String
+    public var kind: String
+    /// Its name in processing/.
+    public var file: String
+    public var info: String?
+    public var lines: @Sendable () -> [LineRecord]
+
+    public init(
+        id: String,
+        contentHash: String,
+        kind: String,
+        file: String,
+        info: String?,
+        lines: @escaping @Sendable () -> [LineRecord]
+    ) {
+        self.id = id
+        self.contentHash = contentHash
+        self.kind = kind
+        self.file = file
+        self.info = info
+        self.lines = lines
+    }
+}
+
 /// What the ledger made of a request file that names an id.
 public enum Registration: Sendable, Hashable {
     /// First seen: its lines were planned and stored.

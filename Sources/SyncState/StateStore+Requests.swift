@@ -16,61 +16,82 @@ extension StateStore {
         info: String?,
         now: Double,
         idempotencyWindow: Double = 23 * 3_600,
-        plan: @Sendable () -> [LineRecord]
+        plan: @escaping @Sendable () -> [LineRecord]
     ) throws -> Registration {
-        try pool.write { db in
-            if let row = try Row.fetchOne(
-                db,
-                sql: "SELECT content_hash, spool_file, status FROM requests WHERE id = ?",
-                arguments: [id]
-            ) {
-                let hash: String = row["content_hash"]
-                let existingFile: String = row["spool_file"]
-                let status = try Self.value(RequestStatus.self, row, "requests", "status")
-                guard hash == contentHash else { return .conflict(existingFile: existingFile) }
-                switch status {
-                case .done:
-                    return .duplicate(existingFile: existingFile)
-                case .active:
-                    return existingFile == file ? .resumed : .duplicate(existingFile: existingFile)
-                case .failed:
-                    try Self.reopenFailedLines(db, requestID: id, now: now, idempotencyWindow: idempotencyWindow)
-                    try db.execute(
-                        sql: """
-                            UPDATE requests SET status = 'active', spool_file = ?, attempts = attempts + 1,
-                                outcome = NULL, reason = NULL, message = NULL, finished_at = NULL,
-                                resend_unknown = 0
-                            WHERE id = ?
-                            """,
-                        arguments: [file, id]
-                    )
-                    return .requeued
-                }
-            }
-            try db.execute(
-                sql: """
-                    INSERT INTO requests (id, content_hash, kind, spool_file, status, info, received_at)
-                    VALUES (?, ?, ?, ?, 'active', ?, ?)
-                    """,
-                arguments: [id, contentHash, kind, file, info, now]
-            )
-            let statement = try db.makeStatement(
+        let request = NewRequest(id: id, contentHash: contentHash, kind: kind, file: file, info: info, lines: plan)
+        return try registerAll([request], now: now, idempotencyWindow: idempotencyWindow)[0]
+    }
+
+    /// Records a batch of request files in one transaction (one commit, one WAL sync), in order; each gets the
+    /// registration ``register(id:contentHash:kind:file:info:now:idempotencyWindow:plan:)`` would give it, the
+    /// ones before it in the batch included.
+    public func registerAll(_ requests: [NewRequest], now: Double, idempotencyWindow: Double) throws -> [Registration] {
+        guard !requests.isEmpty else { return [] }
+        return try pool.write { db in
+            let insertLine = try db.makeStatement(
                 sql: """
                     INSERT INTO lines (request_id, line, store, sku, kind, state, reason, inventory_item, location,
                         shopify_reason, delta, quantity, at, pair_quantity)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
-            for line in plan() {
-                try statement.execute(arguments: [
-                    id, line.ref.line, line.ref.store, line.sku, line.kind.rawValue, line.state.rawValue,
-                    line.reason?.rawValue,
-                    line.inventoryItem, line.location, line.shopifyReason, line.delta, line.quantity, line.at ?? now,
-                    line.pairQuantity,
-                ])
+            return try requests.map { request in
+                try Self.register(request, db, insertLine: insertLine, now: now, idempotencyWindow: idempotencyWindow)
             }
-            return .new
         }
+    }
+
+    private static func register(
+        _ request: NewRequest,
+        _ db: Database,
+        insertLine: Statement,
+        now: Double,
+        idempotencyWindow: Double
+    ) throws -> Registration {
+        if let row = try Row.fetchOne(
+            db,
+            sql: "SELECT content_hash, spool_file, status FROM requests WHERE id = ?",
+            arguments: [request.id]
+        ) {
+            let hash: String = row["content_hash"]
+            let existingFile: String = row["spool_file"]
+            let status = try Self.value(RequestStatus.self, row, "requests", "status")
+            guard hash == request.contentHash else { return .conflict(existingFile: existingFile) }
+            switch status {
+            case .done:
+                return .duplicate(existingFile: existingFile)
+            case .active:
+                return existingFile == request.file ? .resumed : .duplicate(existingFile: existingFile)
+            case .failed:
+                try Self.reopenFailedLines(db, requestID: request.id, now: now, idempotencyWindow: idempotencyWindow)
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET status = 'active', spool_file = ?, attempts = attempts + 1,
+                            outcome = NULL, reason = NULL, message = NULL, finished_at = NULL,
+                            resend_unknown = 0
+                        WHERE id = ?
+                        """,
+                    arguments: [request.file, request.id]
+                )
+                return .requeued
+            }
+        }
+        try db.execute(
+            sql: """
+                INSERT INTO requests (id, content_hash, kind, spool_file, status, info, received_at)
+                VALUES (?, ?, ?, ?, 'active', ?, ?)
+                """,
+            arguments: [request.id, request.contentHash, request.kind, request.file, request.info, now]
+        )
+        for line in request.lines() {
+            try insertLine.execute(arguments: [
+                request.id, line.ref.line, line.ref.store, line.sku, line.kind.rawValue, line.state.rawValue,
+                line.reason?.rawValue,
+                line.inventoryItem, line.location, line.shopifyReason, line.delta, line.quantity, line.at ?? now,
+                line.pairQuantity,
+            ])
+        }
+        return .new
     }
 
     /// Reopens a requeued request's failed lines, never resending a call that may have been applied under a

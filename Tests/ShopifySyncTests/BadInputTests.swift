@@ -694,10 +694,10 @@ struct BadInputTests {
             expected.append(("r-hard-link.json", "hard_link"))
             #expect(mkdir("\(processing)/r-directory.json", 0o700) == 0)
             expected.append(("r-directory.json", "not_regular_file"))
-            for (name, _) in expected { processor.ingest(name) }
+            for (name, _) in expected { processor.ingest([name]) }
 
             // Removed after the claim: there is nothing left to refuse; the daemon notes nothing and goes on.
-            processor.ingest("r-removed.json")
+            processor.ingest(["r-removed.json"])
             #expect(!Self.entryExists("\(world.directory)/spool/failed/r-removed.json"))
             #expect(!Self.entryExists("\(world.directory)/spool/failed/r-removed.json.error"))
 
