@@ -14,4 +14,7 @@ extern int renameat2(int olddirfd, const char *oldpath, int newdirfd, const char
 static inline int cspool_rename_noreplace(const char *oldpath, const char *newpath) {
     return renameat2(AT_FDCWD, oldpath, AT_FDCWD, newpath, CSPOOL_RENAME_NOREPLACE);
 }
+/// `syncfs(2)`, in glibc since 2.14, declared only under _GNU_SOURCE: writes every dirty page and inode of the
+/// filesystem holding `fd` to stable storage, in one journal commit. Returns 0, or -1 with errno set.
+extern int syncfs(int fd);
 #endif

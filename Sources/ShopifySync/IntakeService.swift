@@ -58,8 +58,8 @@ final class IntakeService: Service, Sendable {
     }
 
     /// One turn: retries local faults, claims what inotify named and the next chunk of the backlog (or lists
-    /// pending/ again), finishes settled requests. Returns whether it listed pending/; a listing that failed is
-    /// tried again next turn.
+    /// pending/ again), finishes settled requests and, once a second, syncs their reports. Returns whether it
+    /// listed pending/; a listing that failed is tried again next turn.
     private func turn(rescanDue: Bool) -> Bool {
         runtime.health.beat()
         let (names, overflow) = events.withLock { events in
@@ -80,6 +80,7 @@ final class IntakeService: Service, Sendable {
                 if !names.isEmpty { try processor.scan(names: names) }
             }
             try processor.finishCompleted()
+            try processor.syncReportsIfDue()
         } catch {
             logger.error("spool loop: \(error)", metadata: ["error": "\(error)"])
         }

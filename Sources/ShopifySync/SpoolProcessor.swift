@@ -46,6 +46,11 @@ final class SpoolProcessor: Sendable {
         }
     }
     private let backlog = Mutex(Backlog())
+    /// When the oldest report written without an fsync of its own was written, until the filesystem is synced.
+    private let unsyncedSince = Mutex<ContinuousClock.Instant?>(nil)
+    /// How long a finished request's report may wait for the filesystem sync that makes it durable; a crash
+    /// before it leaves the report to be rewritten from the ledger at recovery.
+    static let reportSyncDelay = Duration.seconds(1)
     /// The most pending files one turn claims and records: a backlog of any size is taken in chunks, so the first
     /// requests reach Shopify while the rest still wait, and memory does not grow with the backlog.
     static let chunk = 500
@@ -79,6 +84,77 @@ final class SpoolProcessor: Sendable {
             }
         }
         record(unfinished)
+        try repairReports()
+        try syncReports(always: true)
+    }
+
+    /// Checks the reports a crash may have caught before the filesystem sync (the ledger marks them) and
+    /// rewrites from the ledger, durably, each one that is missing, empty or cut short.
+    private func repairReports() throws {
+        for record in try state.unsyncedReports() {
+            let folder: SpoolFolder = record.status == .failed ? .failed : .done
+            let copies = try spool.finishedCopies(of: record.spoolFile, in: folder)
+            guard !copies.contains(where: { Self.isReport($0.report, of: record) }),
+                let damaged = copies.last(where: { !Self.isWholeReport($0.report) })
+            else { continue }
+            let report = Self.report(
+                record,
+                lines: try state.lines(requestID: record.id),
+                finishedAt: Date(timeIntervalSince1970: record.finishedAt ?? runtime.now().timeIntervalSince1970)
+            )
+            try spool.rewriteReport(damaged.finalName, in: folder, contents: report.encoded())
+            logger.notice(
+                "rewrote the report of \(record.spoolFile) from the state database: a crash came before it was on disk",
+                metadata: [
+                    "message_id": MessageID.fileDone.metadataValue,
+                    "spool.file": "\(record.spoolFile)",
+                    "wms.movement_id": "\(record.id)",
+                ]
+            )
+        }
+    }
+
+    /// Whether `bytes` are a whole report (a JSON object).
+    private static func isWholeReport(_ bytes: [UInt8]?) -> Bool {
+        guard let bytes, let object = try? JSONSerialization.jsonObject(with: Data(bytes)) else { return false }
+        return object is [String: Any]
+    }
+
+    /// Whether `bytes` are a whole report of `record`.
+    private static func isReport(_ bytes: [UInt8]?, of record: RequestRecord) -> Bool {
+        guard let bytes, let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
+            return false
+        }
+        return object["id"] as? String == record.id
+    }
+
+    // MARK: - Report durability
+
+    /// Makes every report written without an fsync durable in one filesystem sync, then clears the ledger's
+    /// marks (but those of requests whose files could not move yet). Does nothing when no report waits, unless
+    /// `always` (at recovery, where the marks come from the run before).
+    func syncReports(always: Bool = false) throws {
+        let waiting = unsyncedSince.withLock { since in
+            defer { since = nil }
+            return since != nil
+        }
+        guard waiting || always else { return }
+        do {
+            try spool.syncFilesystem()
+            try state.markReportsSynced(except: local.withLock { $0.unmoved })
+        } catch {
+            unsyncedSince.withLock { $0 = $0 ?? .now }
+            throw error
+        }
+    }
+
+    /// Syncs the reports once the oldest unsynced one has waited ``reportSyncDelay``; the spool loop calls it on
+    /// every turn.
+    func syncReportsIfDue() throws {
+        guard let since = unsyncedSince.withLock({ $0 }), ContinuousClock.now - since >= Self.reportSyncDelay else {
+            return
+        }
+        try syncReports()
     }
 
     /// `names` (the files in processing/) in the ledger's order first, then the ones it does not know, by name.
@@ -404,7 +480,8 @@ final class SpoolProcessor: Sendable {
         try finish(items)
     }
 
-    /// Moves finished requests' files with their reports built from the ledger.
+    /// Moves finished requests' files with their reports built from the ledger; the folders are fsynced once per
+    /// batch, the reports together later (``syncReports()``): the ledger marks them until then.
     private func finish(_ items: [(record: RequestRecord, lines: [LineRecord])]) throws {
         var batch: [Spool.Finish] = []
         for (record, lines) in items {
@@ -416,7 +493,8 @@ final class SpoolProcessor: Sendable {
         for chunk in stride(from: 0, to: batch.count, by: 256) {
             let end = min(chunk + 256, batch.count)
             do {
-                _ = try spool.finish(Array(batch[chunk..<end]))
+                unsyncedSince.withLock { $0 = $0 ?? .now }
+                _ = try spool.finish(Array(batch[chunk..<end]), syncReports: false)
                 for (record, _) in items[chunk..<end] { recovered(unmoved: record.id) }
             } catch {
                 // The outcomes are in the ledger: the files are moved on once the disk lets them.

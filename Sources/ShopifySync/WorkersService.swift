@@ -26,6 +26,14 @@ struct WorkersService: Service, Sendable {
                 await workers.waitForAll()
             }
             try? processor.finishCompleted()
+            do {
+                try processor.syncReports()
+            } catch {
+                runtime.logger.error(
+                    "cannot sync the finished requests' reports at shutdown: \(error); they are checked at the next start",
+                    metadata: ["error": "\(error)"]
+                )
+            }
         } onGracefulShutdown: {
             runtime.ringStores()
         }

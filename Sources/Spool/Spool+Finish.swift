@@ -36,15 +36,20 @@ extension Spool {
     /// the end of the batch. A crash leaves each request either where it was or finished with its report;
     /// at worst a report without its request remains in done/ or failed/.
     ///
+    /// With `syncReports` false the reports are not fsynced one by one: a power cut may leave a report empty or
+    /// cut short (its entry is on disk). The caller keeps what they say elsewhere, rewrites such reports at
+    /// recovery (``finishedCopies(of:in:)``, ``rewriteReport(_:in:contents:)``) and makes them durable in one
+    /// step with ``syncFilesystem()``.
+    ///
     /// On an error the items before the failing one are finished (and their folders fsynced); the failing
     /// one and those after it are where they were.
-    public func finish(_ batch: [Finish]) throws(SpoolError) -> [String] {
+    public func finish(_ batch: [Finish], syncReports: Bool = true) throws(SpoolError) -> [String] {
         var finalNames: [String] = []
         finalNames.reserveCapacity(batch.count)
         var touched: Set<SpoolFolder> = []
         do throws(SpoolError) {
             for item in batch {
-                let finalName = try self.finishOne(item)
+                let finalName = try self.finishOne(item, syncReport: syncReports)
                 touched.insert(item.from)
                 touched.insert(item.to)
                 finalNames.append(finalName)
@@ -57,7 +62,7 @@ extension Spool {
         return finalNames
     }
 
-    private func finishOne(_ item: Finish) throws(SpoolError) -> String {
+    private func finishOne(_ item: Finish, syncReport: Bool) throws(SpoolError) -> String {
         guard let suffix = item.to.reportSuffix else {
             throw SpoolError(
                 .invalidArgument,
@@ -77,7 +82,7 @@ extension Spool {
             throw SpoolError(.notFound, source, .noSuchFileOrDirectory)
         }
         let base = Self.finishedBaseName(item.name, suffixLength: suffix.utf8.count)
-        var report = try self.writeTemporary(name: base + suffix, contents: item.report)
+        var report = try self.writeTemporary(name: base + suffix, contents: item.report, sync: syncReport)
         for attempt in 0..<10_000 {
             let candidate = attempt == 0 ? base : "\(base).\(attempt)"
             let target = self.path(item.to, candidate)
@@ -121,6 +126,78 @@ extension Spool {
         }
         self.discardReport(report)
         throw SpoolError(.alreadyExists, self.path(item.to, base), detail: "no free name among 10000 suffixes")
+    }
+
+    /// A request finished into done/ or failed/ under one of the names `finish` may give it, with its report's
+    /// bytes (nil when the report is missing).
+    public struct FinishedCopy: Sendable, Hashable {
+        public var finalName: String
+        public var report: [UInt8]?
+    }
+
+    /// The requests named `name` (or a collision name NAME.1, NAME.2, ...) in `folder`, with their reports,
+    /// oldest name first; the search ends at the first name with neither a request nor a report.
+    public func finishedCopies(of name: String, in folder: SpoolFolder) throws(SpoolError) -> [FinishedCopy] {
+        guard let suffix = folder.reportSuffix else { return [] }
+        try self.checkEntryName(name, in: folder)
+        let base = Self.finishedBaseName(name, suffixLength: suffix.utf8.count)
+        var copies: [FinishedCopy] = []
+        for attempt in 0..<10_000 {
+            let candidate = attempt == 0 ? base : "\(base).\(attempt)"
+            let request = self.path(folder, candidate)
+            let report = self.path(folder, candidate + suffix)
+            let requestExists: Bool
+            let reportExists: Bool
+            do {
+                requestExists = try Sys.exists(request)
+                reportExists = try Sys.exists(report)
+            } catch {
+                throw SpoolError(.stat, request, error)
+            }
+            if !requestExists && !reportExists { break }
+            guard requestExists else { continue }
+            copies.append(FinishedCopy(finalName: candidate, report: reportExists ? try self.readReport(report) : nil))
+        }
+        return copies
+    }
+
+    /// Replaces (or puts back) the report of the finished request `finalName` in `folder`, durably: written to
+    /// tmp/, fsynced, renamed over the old one, the folder fsynced.
+    public func rewriteReport(_ finalName: String, in folder: SpoolFolder, contents: [UInt8]) throws(SpoolError) {
+        guard let suffix = folder.reportSuffix else {
+            throw SpoolError(.invalidArgument, self.path(folder), detail: "only done/ and failed/ hold reports")
+        }
+        try self.checkEntryName(finalName + suffix, in: folder)
+        let temporary = try self.writeTemporary(name: finalName + suffix, contents: contents)
+        let target = self.path(folder, finalName + suffix)
+        let renamed: Result<Void, Errno> = temporary.withPlatformString { from in
+            target.withPlatformString { to in
+                Result { () throws(Errno) in _ = try Sys.retrying { Glibc.rename(from, to) } }
+            }
+        }
+        do {
+            try renamed.get()
+        } catch {
+            self.discardReport(temporary)
+            throw SpoolError(.rename, target, error)
+        }
+        try self.sync([folder])
+    }
+
+    private func readReport(_ path: FilePath) throws(SpoolError) -> [UInt8] {
+        do {
+            let fd = try FileDescriptor.open(path, .readOnly, options: [.noFollow, .closeOnExec])
+            defer { _ = try? fd.close() }
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 64 << 10)
+            while true {
+                let count = try chunk.withUnsafeMutableBytes { try fd.read(into: $0) }
+                if count == 0 { return bytes }
+                bytes.append(contentsOf: chunk[..<count])
+            }
+        } catch {
+            throw SpoolError(.read, path, error as? Errno)
+        }
     }
 
     /// Removes a report whose request could not follow it.

@@ -253,6 +253,18 @@ public struct Spool: Sendable {
         try self.sync(Set(folders))
     }
 
+    /// Flushes everything written on the spool's filesystem to stable storage (`syncfs(2)`, one journal commit):
+    /// the reports finished without an fsync of their own are on disk once it returns.
+    public func syncFilesystem() throws(SpoolError) {
+        do {
+            let fd = try Sys.openDirectory(self.root)
+            defer { _ = try? fd.close() }
+            try Sys.syncFilesystem(fd)
+        } catch {
+            throw SpoolError(.sync, self.root, error)
+        }
+    }
+
     func sync(_ folders: Set<SpoolFolder>) throws(SpoolError) {
         for folder in SpoolFolder.allCases where folders.contains(folder) {
             let path = self.path(folder)
@@ -312,10 +324,10 @@ public struct Spool: Sendable {
         self.logger.debug("submitted", metadata: ["spool.file": "\(name)"])
     }
 
-    /// Writes `contents` to a new hidden file in tmp/ and fsyncs it; returns its path.
-    func writeTemporary(name: String, contents: [UInt8]) throws(SpoolError) -> FilePath {
+    /// Writes `contents` to a new hidden file in tmp/ and fsyncs it unless `sync` is false; returns its path.
+    func writeTemporary(name: String, contents: [UInt8], sync: Bool = true) throws(SpoolError) -> FilePath {
         do {
-            return try self.writeTemporary(name: name) { fd, path in
+            return try self.writeTemporary(name: name, sync: sync) { fd, path in
                 do {
                     try fd.writeAll(contents)
                 } catch {
@@ -329,10 +341,15 @@ public struct Spool: Sendable {
         }
     }
 
-    /// Creates a new hidden file in tmp/, lets `body` write it, and fsyncs it; returns its path.
+    /// Creates a new hidden file in tmp/, lets `body` write it, and fsyncs it unless `sync` is false; returns its
+    /// path.
     ///
     /// When anything fails, the hidden file is removed.
-    func writeTemporary(name: String, body: (FileDescriptor, FilePath) throws -> Void) throws -> FilePath {
+    func writeTemporary(
+        name: String,
+        sync: Bool = true,
+        body: (FileDescriptor, FilePath) throws -> Void
+    ) throws -> FilePath {
         let random = String(UInt64.random(in: .min ... .max), radix: 16)
         // The hidden name shows whose file it is; it is cut so that it fits the 255-byte limit.
         var shown = ""
@@ -353,10 +370,12 @@ public struct Spool: Sendable {
         }
         do {
             try body(fd, path)
-            do {
-                try Sys.fsync(fd)
-            } catch {
-                throw SpoolError(.sync, path, error)
+            if sync {
+                do {
+                    try Sys.fsync(fd)
+                } catch {
+                    throw SpoolError(.sync, path, error)
+                }
             }
         } catch {
             _ = try? fd.close()

@@ -39,6 +39,11 @@ enum Sys {
         _ = try retrying { Glibc.fsync(fd.rawValue) }
     }
 
+    /// Flushes every dirty page and inode of the filesystem holding `fd` (`syncfs(2)`).
+    static func syncFilesystem(_ fd: FileDescriptor) throws(Errno) {
+        _ = try retrying { syncfs(fd.rawValue) }
+    }
+
     /// Flushes a directory's entries (the renames into and out of it) to stable storage.
     static func syncDirectory(_ path: FilePath) throws(Errno) {
         let fd = try openDirectory(path)

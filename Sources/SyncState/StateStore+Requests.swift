@@ -225,7 +225,8 @@ extension StateStore {
         try pool.write { db in
             let statement = try db.makeStatement(
                 sql: """
-                    UPDATE requests SET status = ?, outcome = ?, reason = ?, message = ?, finished_at = ?
+                    UPDATE requests SET status = ?, outcome = ?, reason = ?, message = ?, finished_at = ?,
+                        report_unsynced = 1
                     WHERE id = ?
                     """
             )
@@ -234,6 +235,41 @@ extension StateStore {
                     item.status.rawValue, item.outcome, item.reason, item.message, now, item.id,
                 ])
             }
+        }
+    }
+
+    /// Finished requests whose reports may not be on disk yet (``finishRequests(_:now:)`` marks them, until
+    /// ``markReportsSynced(except:)``), oldest first.
+    public func unsyncedReports() throws -> [RequestRecord] {
+        try pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM requests WHERE report_unsynced = 1 AND status != 'active'
+                    ORDER BY finished_at, rowid
+                    """
+            ).map { try Self.request($0) }
+        }
+    }
+
+    /// Records that every report written so far is on disk, but those of `except` (their files have not moved
+    /// yet); returns how many it cleared.
+    @discardableResult
+    public func markReportsSynced(except: Set<String> = []) throws -> Int {
+        try pool.write { db in
+            if except.isEmpty {
+                try db.execute(sql: "UPDATE requests SET report_unsynced = 0 WHERE report_unsynced = 1")
+            } else {
+                let kept = Array(except)
+                try db.execute(
+                    sql: """
+                        UPDATE requests SET report_unsynced = 0
+                        WHERE report_unsynced = 1 AND id NOT IN (\(databaseQuestionMarks(count: kept.count)))
+                        """,
+                    arguments: StatementArguments(kept)
+                )
+            }
+            return db.changesCount
         }
     }
 

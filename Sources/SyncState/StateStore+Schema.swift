@@ -118,6 +118,16 @@ extension StateStore {
             // Whether any attempt of the call may have reached Shopify; calls already written are assumed to.
             try db.execute(sql: "ALTER TABLE intents ADD COLUMN may_have_sent INTEGER NOT NULL DEFAULT 1")
         }
+        migrator.registerMigration("v6-unsynced-reports") { db in
+            // Whether the request's report was written without an fsync of its own and the filesystem has not
+            // been synced since: at recovery such a report is checked and rewritten from the ledger.
+            try db.execute(
+                sql: """
+                    ALTER TABLE requests ADD COLUMN report_unsynced INTEGER NOT NULL DEFAULT 0;
+                    CREATE INDEX requests_report_unsynced ON requests(report_unsynced) WHERE report_unsynced = 1;
+                    """
+            )
+        }
         return migrator
     }
 }

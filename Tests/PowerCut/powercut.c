@@ -12,6 +12,7 @@
 //   R <sdir>\t<sname>\t<ddir>\t<dname>\t<saved>
 //                             a rename; the entry it replaced, if any, stays reachable as <saved>
 //   D <n> <dir>               fsync of a folder: the entries made in it so far are on disk
+//   A <n>                     syncfs of the root's filesystem: every content and entry so far is on disk
 //   K <n>                     the power was cut before sync point n
 //
 // The model is the strict one POSIX allows: a file holds what it held at its last fsync, and an entry exists
@@ -19,9 +20,9 @@
 // atomic, as on a journalling filesystem). Tests/ShopifySyncTests/PowerCutTests.swift reads the log back and
 // puts the folders in that state after the process is gone.
 //
-// With POWERCUT_AT=n the process is killed with SIGKILL just before its n-th sync point (an fsync or fdatasync
-// of something under the root): the sync does not happen. Every tracked call holds one lock, so nothing else
-// under the root is half done when the kill comes.
+// With POWERCUT_AT=n the process is killed with SIGKILL just before its n-th sync point (an fsync, fdatasync
+// or syncfs of something under the root): the sync does not happen. Every tracked call holds one lock, so
+// nothing else under the root is half done when the kill comes.
 //
 // The shim is for tests only and is never built into the daemon.
 
@@ -322,6 +323,24 @@ static int call_fdatasync(int fd) {
 
 int fsync(int fd) { return tracked_sync(fd, call_fsync); }
 int fdatasync(int fd) { return tracked_sync(fd, call_fdatasync); }
+
+/// syncfs of the filesystem holding the root: everything under it is on disk.
+int syncfs(int fd) {
+    REAL(syncfs);
+    char path[PATH_MAX];
+    if (!fd_path(fd, path)) return real_syncfs(fd);
+    pthread_mutex_lock(&lock);
+    sync_point();
+    int result = real_syncfs(fd);
+    int saved = errno;
+    if (result == 0) {
+        dirty_count = 0;
+        record("A %ld\n", sync_points);
+    }
+    pthread_mutex_unlock(&lock);
+    errno = saved;
+    return result;
+}
 
 // MARK: folders
 

@@ -73,6 +73,62 @@ struct DurabilityTests {
             #expect(level?.onHand == 5 + count)
         }
     }
+
+    @Test(
+        "group commit: 300 waiting files cost a few WAL syncs, no fsync per report, and one syncfs (strace; skipped without it)",
+        .enabled(if: hasStrace)
+    )
+    func groupCommit() async throws {
+        try await DaemonSystemdTests.withWorld(skus: ["A-1", "GONE"]) { simulator, directory in
+            let spool = "\(directory)/spool"
+            try FileManager.default.createDirectory(atPath: "\(spool)/pending", withIntermediateDirectories: true)
+            let count = 300
+            for index in 0..<count {
+                try DaemonSystemdTests.drop(
+                    directory,
+                    "g\(index).json",
+                    movement("g-\(index)", "receipt", [("A-1", nil, 1)])
+                )
+            }
+            let trace = "\(directory)/strace.log"
+            let daemon = try ChildDaemon(
+                config: "\(directory)/config.toml",
+                logPath: "\(directory)/daemon.log",
+                executable: Self.strace,
+                arguments: ["-f", "-y", "-e", "trace=fdatasync,fsync,syncfs", "-o", trace, ChildDaemon.executable]
+                    + ChildDaemon.daemonArguments
+            )
+            defer {
+                for child in Self.children(of: daemon.pid) { kill(child, SIGKILL) }
+                daemon.signal(SIGKILL)
+            }
+            let deadline = ContinuousClock.now + .seconds(60)
+            while (try? FileManager.default.contentsOfDirectory(atPath: "\(spool)/done"))?.count ?? 0 < 2 * count {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("the files did not finish: \(daemon.log)")
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            for child in Self.children(of: daemon.pid) { kill(child, SIGTERM) }
+            #expect(await daemon.waitForExit(timeout: .seconds(35)) != nil)
+            let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+            let walSyncs = calls.filter { $0.contains("state.sqlite-wal>") && $0.contains("sync(") }.count
+            let reportSyncs = calls.filter { $0.contains("fsync(") && $0.contains(".result.") }.count
+            let filesystemSyncs = calls.filter { $0.contains("syncfs(") }.count
+            // Recorded in one transaction, sent in two calls of at most 250 rows, finished in a few batches.
+            #expect(walSyncs < count / 10, "\(walSyncs) syncs of the WAL for \(count) files")
+            #expect(reportSyncs == 0, "\(reportSyncs) reports were fsynced one by one")
+            // One at start (recovery), one within a second of the finishes or at shutdown.
+            #expect(filesystemSyncs >= 2, "\(filesystemSyncs) syncfs calls")
+            let level = await simulator.state.quantities(
+                shop: "main",
+                item: "gid://shopify/InventoryItem/7000",
+                location: "gid://shopify/Location/1"
+            )
+            #expect(level?.onHand == 5 + count)
+        }
+    }
 }
 
 /// A Shopify that cannot be reached at all: no attempt is sent, so giving up says so and a requeue sends anew.

@@ -47,7 +47,7 @@ enum PowerCut {
 
     /// What a run logged.
     struct Log {
-        /// Sync points passed (the last numbered S or D record).
+        /// Sync points passed (the last numbered S, D or A record).
         var syncPoints = 0
         /// True when the shim cut the power.
         var cut = false
@@ -65,7 +65,7 @@ enum PowerCut {
         for line in try read(logFolder) {
             let fields = line.split(separator: " ", maxSplits: 2)
             switch fields.first {
-            case "S", "D": log.syncPoints = max(log.syncPoints, Int(fields[1]) ?? 0)
+            case "S", "D", "A": log.syncPoints = max(log.syncPoints, Int(fields[1]) ?? 0)
             case "K": log.cut = true
             default: break
             }
@@ -106,6 +106,9 @@ enum PowerCut {
                     .renamed(from: tabbed[0], fromName: tabbed[1], to: tabbed[2], toName: tabbed[3], saved: tabbed[4])
                 )
             case "D": unsynced.removeAll { $0.commitFolder == spaced[1] }
+            case "A":
+                unsynced.removeAll()
+                contents.removeAll()
             case "K": break
             default: throw PowerCutError(message: "unknown power-cut log line: \(line)")
             }

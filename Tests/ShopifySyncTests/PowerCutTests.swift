@@ -182,6 +182,43 @@ struct PowerCutTests {
         #expect(read("b/moved") == nil, "\(undone)")
     }
 
+    @Test("the model: a syncfs of the root's filesystem keeps every write and entry made before it, none after")
+    func shimModelSyncfs() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("powercut-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let root = "\(directory)/world"
+        let logFolder = "\(directory)/cut"
+        try FileManager.default.createDirectory(atPath: "\(root)/a", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: "\(root)/b", withIntermediateDirectories: true)
+        try "old".write(toFile: "\(root)/a/kept", atomically: false, encoding: .utf8)
+        try PowerCut.prepare(logFolder: logFolder, root: root)
+        // `sync -f` is syncfs(2). The shim keeps its list of unsynced files per process, as the daemon is one: the
+        // write after the sync comes from a new process, which has not written the file before.
+        let script = """
+            cd \(root)
+            printf new > a/kept
+            printf made > b/made
+            mv a/kept b/kept
+            sync -f a
+            printf lost > b/after
+            sh -c 'printf newer > b/kept'
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script]
+        process.environment = try PowerCut.environment(root: root, logFolder: logFolder, at: nil)
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let undone = try PowerCut.restore(logFolder: logFolder)
+        let read = { (path: String) in try? String(contentsOfFile: "\(root)/\(path)", encoding: .utf8) }
+        #expect(read("b/made") == "made", "\(undone)")
+        #expect(read("b/kept") == "new", "\(undone)")
+        #expect(read("a/kept") == nil, "\(undone)")
+        #expect(read("b/after") == nil, "\(undone)")
+    }
+
     @Test("a power cut before any sync point of the run and of its recovery: same levels, nothing twice")
     func cutAtSyncPoints() async throws {
         // A first run with no cut but the SIGKILL at its end counts the sync points.

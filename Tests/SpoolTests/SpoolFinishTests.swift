@@ -95,6 +95,38 @@ struct SpoolFinishTests {
         }
     }
 
+    @Test func finishedCopiesFindEveryNameAndRewriteReportReplacesOne() throws {
+        try withTemporarySpool { spool throws in
+            for (round, report) in ["first", "", "third"].enumerated() {
+                try spool.place(.processing, "a.json", "round \(round)")
+                _ = try spool.finish(
+                    [Spool.Finish(name: "a.json", from: .processing, to: .done, report: Array(report.utf8))],
+                    syncReports: false
+                )
+            }
+            // A report left without its request keeps its name taken; the search goes past it.
+            try spool.place(.done, "a.json.3.result", "orphan")
+            try spool.place(.done, "a.json.4", "round 4")
+            try spool.place(.done, "a.json.6", "past a gap: not found")
+            let copies = try spool.finishedCopies(of: "a.json", in: .done)
+            #expect(copies.map(\.finalName) == ["a.json", "a.json.1", "a.json.2", "a.json.4"])
+            #expect(
+                copies.map { $0.report.map { String(decoding: $0, as: UTF8.self) } } == ["first", "", "third", nil]
+            )
+            #expect(try spool.finishedCopies(of: "other.json", in: .done).isEmpty)
+
+            try spool.rewriteReport("a.json.1", in: .done, contents: Array("second".utf8))
+            try spool.rewriteReport("a.json.4", in: .done, contents: Array("fourth".utf8))
+            #expect(try spool.contents(.done, "a.json.1.result") == Array("second".utf8))
+            #expect(try spool.contents(.done, "a.json.4.result") == Array("fourth".utf8))
+            #expect(try spool.names(in: .tmp).isEmpty)
+            #expect(throws: SpoolError.self) {
+                try spool.rewriteReport("a.json", in: .processing, contents: [])
+            }
+            try spool.syncFilesystem()
+        }
+    }
+
     @Test func finishOfAMissingFileLeavesNoReportBehind() throws {
         try withTemporarySpool { spool throws in
             let error = #expect(throws: SpoolError.self) {

@@ -110,6 +110,42 @@ struct StateStoreTests {
         }
     }
 
+    @Test func aBatchRegistersEachFileAsIfAlone() throws {
+        try Self.withStore { store, _ in
+            try Self.register(store, "old", lines: [Self.line("old", 0)])
+            try store.finishRequest(id: "old", status: .done, outcome: "applied", reason: nil, message: nil, now: 2)
+            let lines = [Self.line("m-1", 0)]
+            let batch = [
+                NewRequest(id: "m-1", contentHash: "h", kind: "movement", file: "a.json", info: nil) { lines },
+                NewRequest(id: "m-1", contentHash: "h", kind: "movement", file: "b.json", info: nil) { [] },
+                NewRequest(id: "m-1", contentHash: "other", kind: "movement", file: "c.json", info: nil) { [] },
+                NewRequest(id: "old", contentHash: "hash", kind: "movement", file: "d.json", info: nil) { [] },
+            ]
+            let registrations = try store.registerAll(batch, now: 3, idempotencyWindow: 3_600)
+            #expect(
+                registrations == [
+                    .new, .duplicate(existingFile: "a.json"), .conflict(existingFile: "a.json"),
+                    .duplicate(existingFile: "old.json"),
+                ]
+            )
+            #expect(try store.lines(requestID: "m-1").count == 1)
+        }
+    }
+
+    @Test func finishedRequestsAreMarkedUntilTheirReportsAreSynced() throws {
+        try Self.withStore { store, _ in
+            for id in ["a", "b", "c"] { try Self.register(store, id, lines: []) }
+            #expect(try store.unsyncedReports().isEmpty)
+            try store.finishRequest(id: "a", status: .done, outcome: "applied", reason: nil, message: nil, now: 5)
+            try store.finishRequest(id: "b", status: .failed, outcome: "failed", reason: nil, message: nil, now: 6)
+            #expect(try store.unsyncedReports().map(\.id) == ["a", "b"])
+            #expect(try store.markReportsSynced(except: ["b"]) == 1)
+            #expect(try store.unsyncedReports().map(\.id) == ["b"])
+            #expect(try store.markReportsSynced() == 1)
+            #expect(try store.unsyncedReports().isEmpty)
+        }
+    }
+
     @Test(arguments: [RequestStatus.active, .done, .failed])
     func conflict(_ status: RequestStatus) throws {
         try Self.withStore { store, _ in
