@@ -18,8 +18,11 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private let userAgent: String
     private let caFile: String?
 
-    /// The largest response body accepted; a longer one fails with `.badResponse`.
+    /// The largest response body of a POST accepted; a longer one fails with `.badResponse`.
     public static let maximumResponseBytes = 64 * 1024 * 1024
+
+    /// The largest body of a GET (a bulk operation's JSONL result) accepted; a longer one fails with `.badResponse`.
+    public static let maximumDownloadBytes = 1024 * 1024 * 1024
 
     /// Creates a transport with its own connection; `label` names its queue (for example the store name).
     ///
@@ -47,6 +50,44 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         connectTimeout: Duration,
         totalTimeout: Duration
     ) async throws(ShopifyError) -> HTTPResponse {
+        try await send(
+            url: url,
+            headers: headers,
+            method: .post(body),
+            connectTimeout: connectTimeout,
+            totalTimeout: totalTimeout
+        )
+    }
+
+    /// A plain GET on the same connection rules as ``post(url:headers:body:connectTimeout:totalTimeout:)``
+    /// (verified TLS, no redirects); the body may be up to ``maximumDownloadBytes``.
+    public func get(
+        url: String,
+        headers: [(String, String)],
+        connectTimeout: Duration,
+        totalTimeout: Duration
+    ) async throws(ShopifyError) -> HTTPResponse {
+        try await send(
+            url: url,
+            headers: headers,
+            method: .get,
+            connectTimeout: connectTimeout,
+            totalTimeout: totalTimeout
+        )
+    }
+
+    private enum Method {
+        case post([UInt8])
+        case get
+    }
+
+    private func send(
+        url: String,
+        headers: [(String, String)],
+        method: Method,
+        connectTimeout: Duration,
+        totalTimeout: Duration
+    ) async throws(ShopifyError) -> HTTPResponse {
         let flag = CancellationFlag()
         let result: Result<HTTPResponse, ShopifyError> = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -55,7 +96,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                         returning: self.perform(
                             url: url,
                             headers: headers,
-                            body: body,
+                            method: method,
                             connectTimeout: connectTimeout,
                             totalTimeout: totalTimeout,
                             flag: flag
@@ -74,7 +115,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
     private func perform(
         url: String,
         headers: [(String, String)],
-        body: [UInt8],
+        method: Method,
         connectTimeout: Duration,
         totalTimeout: Duration,
         flag: CancellationFlag
@@ -96,10 +137,20 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
         // No `Expect: 100-continue` round trip on large bodies.
         if let appended = curl_slist_append(headerList, "Expect:") { headerList = appended }
 
-        let sink = ResponseSink(flag: flag)
+        let body: [UInt8]?
+        let limit: Int
+        switch method {
+        case .post(let bytes):
+            body = bytes
+            limit = Self.maximumResponseBytes
+        case .get:
+            body = nil
+            limit = Self.maximumDownloadBytes
+        }
+        let sink = ResponseSink(flag: flag, limit: limit)
         let sinkPointer = Unmanaged.passUnretained(sink).toOpaque()
         var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        let payload = body.isEmpty ? [0] : body
+        let payload = body.map { $0.isEmpty ? [0] : $0 } ?? [0]
 
         let code: CURLcode = withExtendedLifetime(sink) {
             payload.withUnsafeBufferPointer { payloadBuffer in
@@ -111,15 +162,19 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
                     let h = handle
                     check(ccurl_easy_setopt_pointer(h, CURLOPT_ERRORBUFFER, errorPointer.baseAddress))
                     check(url.withCString { ccurl_easy_setopt_string(h, CURLOPT_URL, $0) })
-                    check(ccurl_easy_setopt_long(h, CURLOPT_POST, 1))
-                    check(ccurl_easy_setopt_off_t(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
-                    check(
-                        ccurl_easy_setopt_pointer(
-                            h,
-                            CURLOPT_POSTFIELDS,
-                            UnsafeMutableRawPointer(mutating: payloadBuffer.baseAddress)
+                    if let body {
+                        check(ccurl_easy_setopt_long(h, CURLOPT_POST, 1))
+                        check(ccurl_easy_setopt_off_t(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count)))
+                        check(
+                            ccurl_easy_setopt_pointer(
+                                h,
+                                CURLOPT_POSTFIELDS,
+                                UnsafeMutableRawPointer(mutating: payloadBuffer.baseAddress)
+                            )
                         )
-                    )
+                    } else {
+                        check(ccurl_easy_setopt_long(h, CURLOPT_HTTPGET, 1))
+                    }
                     check(ccurl_easy_setopt_slist(h, CURLOPT_HTTPHEADER, headerList))
                     check(userAgent.withCString { ccurl_easy_setopt_string(h, CURLOPT_USERAGENT, $0) })
                     check(ccurl_easy_setopt_string(h, CURLOPT_ACCEPT_ENCODING, ""))
@@ -179,7 +234,7 @@ public final class CurlTransport: HTTPTransport, @unchecked Sendable {
             return .failure(ShopifyError(code: .timeout, message: message))
         case CURLE_WRITE_ERROR where sink.tooLarge:
             return .failure(
-                ShopifyError(code: .badResponse, message: "response larger than \(Self.maximumResponseBytes) bytes")
+                ShopifyError(code: .badResponse, message: "response larger than \(limit) bytes")
             )
         default:
             var error = ShopifyError(code: .network, message: message)
@@ -265,12 +320,15 @@ private final class CancellationFlag: Sendable {
 /// Collects one response; used only on the transport's queue, from libcurl's callbacks.
 private final class ResponseSink {
     let flag: CancellationFlag
+    /// The largest body accepted.
+    let limit: Int
     var body: [UInt8] = []
     var headers: [(name: String, value: String)] = []
     var tooLarge = false
 
-    init(flag: CancellationFlag) {
+    init(flag: CancellationFlag, limit: Int) {
         self.flag = flag
+        self.limit = limit
     }
 
     func appendHeaderLine(_ bytes: UnsafeRawBufferPointer) {
@@ -296,7 +354,7 @@ private func sink(from userdata: UnsafeMutableRawPointer?) -> ResponseSink? {
 private let curlWriteBody: curl_write_callback = { data, size, count, userdata in
     guard let sink = sink(from: userdata), let data else { return 0 }
     let length = size * count
-    if sink.body.count + length > CurlTransport.maximumResponseBytes {
+    if sink.body.count + length > sink.limit {
         sink.tooLarge = true
         return 0
     }

@@ -115,6 +115,10 @@ struct QueryVariables: Encodable {
     var query: String
 }
 
+struct IDVariables: Encodable {
+    var id: String
+}
+
 // MARK: - Responses
 
 /// A top-level `errors` entry.
@@ -214,6 +218,52 @@ struct ShopNameData: Decodable {
     }
 
     var shop: Shop?
+}
+
+struct BulkRunQueryData: Decodable {
+    struct Payload: Decodable {
+        var bulkOperation: Operation?
+        var userErrors: [ShopifyUserError]
+    }
+
+    struct Operation: Decodable {
+        var id: String
+        var status: String
+    }
+
+    var bulkOperationRunQuery: Payload?
+}
+
+struct BulkOperationData: Decodable {
+    struct Operation: Decodable {
+        var id: String
+        var status: String
+        var errorCode: String?
+        var objectCount: UnsignedInt64?
+        var rootObjectCount: UnsignedInt64?
+        var fileSize: UnsignedInt64?
+        var url: String?
+        var partialDataUrl: String?
+    }
+
+    /// Null for an id Shopify does not know.
+    var bulkOperation: Operation?
+}
+
+/// Shopify's `UnsignedInt64`: a JSON string of digits (a number is accepted too).
+struct UnsignedInt64: Decodable {
+    var value: Int
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let number = try? container.decode(Int.self) {
+            value = number
+        } else if let number = Int(try container.decode(String.self)) {
+            value = number
+        } else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an UnsignedInt64")
+        }
+    }
 }
 
 /// `{"errors": "..."}` or `{"errors": {...}}` on a non-200 answer.

@@ -37,7 +37,8 @@ public struct HTTPResponse: Sendable {
     }
 }
 
-/// Sends one HTTP POST and returns the server's answer, whatever its status.
+/// Sends one HTTP request (a GraphQL POST, or the GET of a bulk operation's result) and returns the server's
+/// answer, whatever its status.
 ///
 /// An implementation throws only when no HTTP answer arrived: `.network`, `.timeout` or `.cancelled`.
 /// It never puts header values (the access token) into an error message.
@@ -46,6 +47,14 @@ public protocol HTTPTransport: Sendable {
         url: String,
         headers: [(String, String)],
         body: [UInt8],
+        connectTimeout: Duration,
+        totalTimeout: Duration
+    ) async throws(ShopifyError) -> HTTPResponse
+
+    /// A plain GET without a body; only the headers given are sent (never the access token unless passed).
+    func get(
+        url: String,
+        headers: [(String, String)],
         connectTimeout: Duration,
         totalTimeout: Duration
     ) async throws(ShopifyError) -> HTTPResponse

@@ -164,6 +164,13 @@ public protocol InventoryAPI: Sendable {
     func lookupSKU(_ sku: String) async throws(ShopifyError) -> SKULookupResult
     /// One cheap read-only query (`shop { name }`), for `check --online`.
     func shopName() async throws(ShopifyError) -> String
+    /// Starts a bulk query operation running `query` (for example ``ShopifyDocuments/bulkOnHandQuery``); a
+    /// refusal (invalid query, too many bulk operations running) comes back as userErrors.
+    func startBulkQuery(_ query: String) async throws(ShopifyError) -> BulkOperationStart
+    /// Polls a bulk operation by id.
+    func bulkOperation(id: String) async throws(ShopifyError) -> BulkOperationState
+    /// Downloads a completed bulk operation's result from its `url`; the access token is never sent there.
+    func download(url: String) async throws(ShopifyError) -> [UInt8]
 }
 
 /// The two inventory writes, for a request body encoded ahead of its send.

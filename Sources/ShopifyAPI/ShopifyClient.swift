@@ -18,6 +18,8 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
     private let transport: any HTTPTransport
     private let connectTimeout: Duration
     private let totalTimeout: Duration
+    /// The deadline of a bulk result's download, which may be far larger than a GraphQL answer.
+    private let downloadTimeout: Duration
     /// Seconds since 1970, for a `Retry-After` given as a date.
     private let now: @Sendable () -> Double
 
@@ -33,6 +35,7 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
         transport: some HTTPTransport,
         connectTimeout: Duration = .seconds(10),
         totalTimeout: Duration = .seconds(60),
+        downloadTimeout: Duration = .seconds(600),
         now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }
     ) {
         var base = endpoint.trimmingWhitespace()
@@ -43,6 +46,7 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
         self.transport = transport
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
+        self.downloadTimeout = downloadTimeout
         self.now = now
     }
 
@@ -146,6 +150,85 @@ public struct ShopifyClient: InventoryAPI, CustomStringConvertible {
             as: ShopNameData.self
         )
         return try root(response.data?.shop, of: response).name
+    }
+
+    // MARK: - Bulk reads
+
+    public func startBulkQuery(_ query: String) async throws(ShopifyError) -> BulkOperationStart {
+        let response = try await execute(
+            ShopifyDocuments.bulkRunQuery,
+            operationName: "BulkRunQuery",
+            variables: QueryVariables(query: query),
+            as: BulkRunQueryData.self
+        )
+        let payload = try root(response.data?.bulkOperationRunQuery, of: response)
+        return BulkOperationStart(
+            operationID: payload.bulkOperation?.id,
+            status: payload.bulkOperation.map { BulkOperationStatus(rawValue: $0.status) },
+            userErrors: payload.userErrors,
+            cost: response.cost
+        )
+    }
+
+    /// An id Shopify does not know throws `.graphQL` (asking again will not help).
+    public func bulkOperation(id: String) async throws(ShopifyError) -> BulkOperationState {
+        let response = try await execute(
+            ShopifyDocuments.bulkOperation,
+            operationName: "BulkOperation",
+            variables: IDVariables(id: id),
+            as: BulkOperationData.self
+        )
+        let data = try root(response.data, of: response)
+        guard let operation = data.bulkOperation else {
+            throw ShopifyError(
+                code: .graphQL,
+                message: "no bulk operation \(id)",
+                httpStatus: 200,
+                cost: response.cost
+            )
+        }
+        return BulkOperationState(
+            id: operation.id,
+            status: BulkOperationStatus(rawValue: operation.status),
+            errorCode: operation.errorCode,
+            url: operation.url,
+            partialDataURL: operation.partialDataUrl,
+            objectCount: operation.objectCount?.value ?? 0,
+            rootObjectCount: operation.rootObjectCount?.value ?? 0,
+            fileSize: operation.fileSize?.value,
+            cost: response.cost
+        )
+    }
+
+    /// Downloads a result file with a plain GET that carries no access token: the URL is a signed storage URL,
+    /// not the Admin API. 2xx returns the body; 429 and 5xx throw `.unavailable` (retry); any other status
+    /// throws `.badResponse` (an expired or wrong URL: start a new operation). Messages name the URL without
+    /// its query string, which holds the signature.
+    public func download(url: String) async throws(ShopifyError) -> [UInt8] {
+        let http = try await transport.get(
+            url: url,
+            headers: [("Accept", "application/jsonl")],
+            connectTimeout: connectTimeout,
+            totalTimeout: downloadTimeout
+        )
+        let place = String(url.prefix { $0 != "?" })
+        switch http.status {
+        case 200..<300:
+            return http.body
+        case 429, 500..<600:
+            throw ShopifyError(
+                code: .unavailable,
+                message: "downloading \(place): HTTP \(http.status)",
+                httpStatus: http.status,
+                retryAfter: http.retryAfter(now: now())
+            )
+        default:
+            throw ShopifyError(
+                code: .badResponse,
+                message: "downloading \(place): HTTP \(http.status)",
+                httpStatus: http.status
+            )
+        }
     }
 
     // MARK: - Exchange

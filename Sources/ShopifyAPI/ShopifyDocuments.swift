@@ -8,6 +8,10 @@ public enum ShopifyDocuments {
         case onHand(itemCount: Int)
         case skuLookup
         case shopName
+        /// `bulkOperationRunQuery`: starting a bulk read.
+        case bulkRunQuery
+        /// `bulkOperation(id:)`: one poll of a bulk read's status.
+        case bulkOperation
     }
 
     /// `inventoryAdjustQuantities` with `@idempotent` on the mutation field; variables `input`, `key`.
@@ -56,6 +60,52 @@ public enum ShopifyDocuments {
         }
         """
 
+    /// Starts a bulk query operation running the query document `query` (for example ``bulkOnHandQuery``).
+    ///
+    /// No `@idempotent`: Shopify requires it on inventory writes only, and a repeated start merely starts another
+    /// read. `groupObjects` keeps its default, false: the JSONL lines then need not follow their parents, which
+    /// ``BulkOnHand/parse(_:)`` does not rely on.
+    public static let bulkRunQuery = """
+        mutation BulkRunQuery($query: String!) {
+          bulkOperationRunQuery(query: $query) {
+            bulkOperation { id status }
+            userErrors { field code message }
+          }
+        }
+        """
+
+    /// The state of one bulk operation; variable `id`.
+    ///
+    /// `objectCount`, `rootObjectCount` and `fileSize` are `UnsignedInt64`, which Shopify sends as JSON strings.
+    public static let bulkOperation = """
+        query BulkOperation($id: ID!) {
+          bulkOperation(id: $id) {
+            id status errorCode objectCount rootObjectCount fileSize url partialDataUrl
+          }
+        }
+        """
+
+    /// The query a bulk operation runs to read `on_hand` of every inventory level at every location.
+    ///
+    /// Two connections, nested two deep: Shopify allows at most five connections in a bulk query, nested at most
+    /// two levels. In the result each location is one JSONL line (`id`) and each of its levels another
+    /// (`item.id`, `quantities`, `__parentId` = the location's id); see ``BulkOnHand``. Pagination arguments are
+    /// omitted: a bulk operation reads every node of a connection.
+    public static let bulkOnHandQuery = """
+        query BulkOnHand {
+          locations {
+            edges {
+              node {
+                id
+                inventoryLevels {
+                  edges { node { item { id } quantities(names: ["on_hand"]) { name quantity } } }
+                }
+              }
+            }
+          }
+        }
+        """
+
     /// Every document with its operation name, for validation.
     public static let all: [(operationName: String, document: String)] = [
         ("AdjustInventory", adjust),
@@ -63,6 +113,9 @@ public enum ShopifyDocuments {
         ("OnHand", onHand),
         ("LookupSKU", skuLookup),
         ("ShopName", shopName),
+        ("BulkRunQuery", bulkRunQuery),
+        ("BulkOperation", bulkOperation),
+        ("BulkOnHand", bulkOnHandQuery),
     ]
 
     /// How many items one SKU search returns; more than one exact match means the SKU is ambiguous.
@@ -87,7 +140,9 @@ public enum ShopifyDocuments {
     ///
     /// Inventory writes were observed at 10-13 points whatever their row count; a small item read at about
     /// 4 points per item. Shopify refuses any query whose requested cost exceeds 1000, so no estimate
-    /// exceeds that.
+    /// exceeds that. A bulk read costs the mutation that starts it (10 points, as a mutation without a changed
+    /// object) and each poll (a one-object read); Shopify's bulk operations guide presents bulk reads as the way
+    /// to read without a client-side throttle, so the query it runs and the download are not charged here.
     public static func estimatedCost(_ operation: Operation) -> Double {
         switch operation {
         case .adjust, .set:
@@ -96,8 +151,10 @@ public enum ShopifyDocuments {
             return min(1000, 2 + 4 * Double(max(0, itemCount)))
         case .skuLookup:
             return 2 + 2 * Double(skuLookupPageSize)
-        case .shopName:
+        case .shopName, .bulkOperation:
             return 1
+        case .bulkRunQuery:
+            return 10
         }
     }
 }

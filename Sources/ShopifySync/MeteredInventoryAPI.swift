@@ -40,6 +40,18 @@ struct MeteredInventoryAPI: InventoryAPI {
         try await measure("shop_name") { () async throws(ShopifyError) in try await base.shopName() }
     }
 
+    func startBulkQuery(_ query: String) async throws(ShopifyError) -> BulkOperationStart {
+        try await measure("bulk_start") { () async throws(ShopifyError) in try await base.startBulkQuery(query) }
+    }
+
+    func bulkOperation(id: String) async throws(ShopifyError) -> BulkOperationState {
+        try await measure("bulk_poll") { () async throws(ShopifyError) in try await base.bulkOperation(id: id) }
+    }
+
+    func download(url: String) async throws(ShopifyError) -> [UInt8] {
+        try await measure("bulk_download") { () async throws(ShopifyError) in try await base.download(url: url) }
+    }
+
     /// Runs `call` and records its outcome (`ok`, `user_errors`, or the error's code), duration and cost.
     private func measure<Result: MeteredResult>(
         _ operation: String,
@@ -106,5 +118,19 @@ extension SKULookupResult: MeteredResult {
 }
 
 extension String: MeteredResult {
+    var reportedCost: QueryCost? { nil }
+}
+
+extension BulkOperationStart: MeteredResult {
+    var reportedCost: QueryCost? { cost }
+    var hasUserErrors: Bool { !userErrors.isEmpty }
+}
+
+extension BulkOperationState: MeteredResult {
+    var reportedCost: QueryCost? { cost }
+}
+
+/// A downloaded bulk result: not a GraphQL call, so no cost.
+extension Array: MeteredResult where Element == UInt8 {
     var reportedCost: QueryCost? { nil }
 }

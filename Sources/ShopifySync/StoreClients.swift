@@ -59,4 +59,7 @@ struct UnavailableStore: InventoryAPI {
     func onHand(items: [String], locationID: String) async throws(ShopifyError) -> OnHandResult { throw error }
     func lookupSKU(_ sku: String) async throws(ShopifyError) -> SKULookupResult { throw error }
     func shopName() async throws(ShopifyError) -> String { throw error }
+    func startBulkQuery(_ query: String) async throws(ShopifyError) -> BulkOperationStart { throw error }
+    func bulkOperation(id: String) async throws(ShopifyError) -> BulkOperationState { throw error }
+    func download(url: String) async throws(ShopifyError) -> [UInt8] { throw error }
 }

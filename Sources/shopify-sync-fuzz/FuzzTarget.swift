@@ -111,7 +111,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     }
 }
 
-/// Shopify's side of a call, canned: every post gets the same answer.
+/// Shopify's side of a call, canned: every post and get gets the same answer.
 struct CannedTransport: HTTPTransport {
     let response: HTTPResponse
 
@@ -119,6 +119,15 @@ struct CannedTransport: HTTPTransport {
         url: String,
         headers: [(String, String)],
         body: [UInt8],
+        connectTimeout: Duration,
+        totalTimeout: Duration
+    ) async throws(ShopifyError) -> HTTPResponse {
+        response
+    }
+
+    func get(
+        url: String,
+        headers: [(String, String)],
         connectTimeout: Duration,
         totalTimeout: Duration
     ) async throws(ShopifyError) -> HTTPResponse {

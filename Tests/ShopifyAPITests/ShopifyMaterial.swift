@@ -77,8 +77,22 @@ final class ScriptedTransport: HTTPTransport {
         connectTimeout: Duration,
         totalTimeout: Duration
     ) async throws(ShopifyError) -> HTTPResponse {
+        try next(Request(url: url, headers: headers, body: body))
+    }
+
+    /// Recorded like a post, with an empty body.
+    func get(
+        url: String,
+        headers: [(String, String)],
+        connectTimeout: Duration,
+        totalTimeout: Duration
+    ) async throws(ShopifyError) -> HTTPResponse {
+        try next(Request(url: url, headers: headers, body: []))
+    }
+
+    private func next(_ request: Request) throws(ShopifyError) -> HTTPResponse {
         let answer: Result<HTTPResponse, ShopifyError> = state.withLock { state in
-            state.requests.append(Request(url: url, headers: headers, body: body))
+            state.requests.append(request)
             if state.answers.isEmpty {
                 return .failure(ShopifyError(code: .network, message: "script exhausted"))
             }
