@@ -10,11 +10,13 @@ enum MiniSchema {
         "QueryRoot": [
             "shop": "Shop", "nodes": "Node", "node": "Node", "inventoryItems": "InventoryItemConnection",
             "inventoryItem": "InventoryItem", "inventoryLevel": "InventoryLevel", "location": "Location",
-            "locations": "LocationConnection",
+            "locations": "LocationConnection", "bulkOperation": "BulkOperation",
+            "currentBulkOperation": "BulkOperation",
         ],
         "Mutation": [
             "inventoryAdjustQuantities": "InventoryAdjustQuantitiesPayload",
             "inventorySetQuantities": "InventorySetQuantitiesPayload",
+            "bulkOperationRunQuery": "BulkOperationRunQueryPayload",
         ],
         "Shop": ["id": "ID", "name": "String", "myshopifyDomain": "String"],
         "Node": ["id": "ID"],
@@ -28,7 +30,10 @@ enum MiniSchema {
             "quantities": "InventoryQuantity",
         ],
         "InventoryQuantity": ["id": "ID", "name": "String", "quantity": "Int", "updatedAt": "DateTime"],
-        "Location": ["id": "ID", "name": "String", "isActive": "Boolean", "legacyResourceId": "UnsignedInt64"],
+        "Location": [
+            "id": "ID", "name": "String", "isActive": "Boolean", "legacyResourceId": "UnsignedInt64",
+            "inventoryLevels": "InventoryLevelConnection",
+        ],
         "InventoryItemConnection": ["nodes": "InventoryItem", "edges": "InventoryItemEdge", "pageInfo": "PageInfo"],
         "InventoryItemEdge": ["cursor": "String", "node": "InventoryItem"],
         "InventoryLevelConnection": [
@@ -62,7 +67,18 @@ enum MiniSchema {
             "name": "String", "delta": "Int", "quantityAfterChange": "Int", "ledgerDocumentUri": "String",
             "item": "InventoryItem", "location": "Location",
         ],
+        "BulkOperationRunQueryPayload": ["bulkOperation": "BulkOperation", "userErrors": "BulkOperationUserError"],
+        "BulkOperationUserError": ["field": "String", "message": "String", "code": "BulkOperationUserErrorCode"],
+        "BulkOperation": [
+            "id": "ID", "status": "BulkOperationStatus", "errorCode": "BulkOperationErrorCode",
+            "createdAt": "DateTime", "completedAt": "DateTime", "objectCount": "UnsignedInt64",
+            "rootObjectCount": "UnsignedInt64", "fileSize": "UnsignedInt64", "url": "URL", "partialDataUrl": "URL",
+            "query": "String", "type": "BulkOperationType",
+        ],
     ]
+
+    /// Whether a type is a connection (a paginated list), what bulk queries count, nest and flatten.
+    static func isConnection(_ type: String) -> Bool { type.hasSuffix("Connection") && types[type] != nil }
 
     /// Abstract types and the concrete types that satisfy them in fragments.
     static let abstractTypes: [String: Set<String>] = [

@@ -47,7 +47,8 @@ struct Projector {
         }
     }
 
-    private func fields(_ selections: [SelectionNode], typeName: String) -> [FieldNode] {
+    /// The fields of a selection set that apply to an object of `typeName`, fragments expanded.
+    func fields(_ selections: [SelectionNode], typeName: String) -> [FieldNode] {
         selections.flatMap { selection -> [FieldNode] in
             switch selection {
             case .field(let field): return [field]

@@ -84,12 +84,21 @@ extension ShopModel {
 
     func locationObject(_ id: String) -> ResolvedObject {
         let name = locationName(id)
-        return ResolvedObject(typeName: "Location") { field, _ in
+        return ResolvedObject(typeName: "Location") { field, arguments in
             switch field.name {
             case "id": .leaf(.string(id))
             case "name": .leaf(.string(name))
             case "isActive": .leaf(.bool(true))
             case "legacyResourceId": .leaf(GID.number(id).map(SimJSON.string) ?? .null)
+            case "inventoryLevels":
+                // The items stocked here, in the order they were added.
+                connection(
+                    ids: itemOrder.filter { items[$0]?.levels[id] != nil },
+                    arguments: arguments,
+                    typeName: "InventoryLevelConnection",
+                    edgeTypeName: "InventoryLevelEdge",
+                    object: { .object(levelObject(itemID: $0, locationID: id)) }
+                )
             default: .null
             }
         }
@@ -180,12 +189,12 @@ extension ShopModel {
         object: @escaping (String) -> Resolved
     ) -> Resolved {
         var start = 0
-        if let after = arguments["after"]?.stringValue, let id = Self.decodeCursor(after),
+        if !unpagedConnections, let after = arguments["after"]?.stringValue, let id = Self.decodeCursor(after),
             let index = ids.firstIndex(of: id)
         {
             start = index + 1
         }
-        let size = Self.pageSize(arguments)
+        let size = unpagedConnections ? ids.count : Self.pageSize(arguments)
         let page = Array(ids[min(start, ids.count)..<min(ids.count, start + size)])
         let hasNext = start + page.count < ids.count
         let hasPrevious = start > 0

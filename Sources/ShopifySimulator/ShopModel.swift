@@ -98,6 +98,10 @@ struct ShopModel: Sendable {
     var idempotency: [String: IdempotencyRecord] = [:]
     var bucket: LeakyBucket
     var nextGroupNumber = 60_000_000_000_001
+    /// This shop's bulk query operations, oldest first.
+    var bulkOperations: [BulkOperationModel] = []
+    /// Set on the copy a bulk query reads: connections then return every node, whatever `first`/`after` say.
+    var unpagedConnections = false
 
     init(_ shop: SimulatorShop, bucket: LeakyBucket) {
         name = shop.name

@@ -73,6 +73,11 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
     /// Sends injected failures' `Retry-After` as an HTTP date (`Wed, 21 Oct 2026 07:28:00 GMT`) instead of
     /// seconds; both forms are in RFC 9110.
     public var retryAfterAsDate = false
+    /// How long a bulk query operation runs (on the simulator's clock) before it ends; read when it starts.
+    public var bulkRunningTimeMs = 200
+    /// Shops whose bulk query operations end FAILED with `errorCode: ACCESS_DENIED` and no result (as when
+    /// the query reaches objects the app's scopes do not cover); read when an operation starts.
+    public var bulkDenied: Set<String> = []
 
     public init(
         failRate: Double = 0,
@@ -124,6 +129,8 @@ public struct SimulatorFaults: Sendable, Hashable, Codable {
             shopLatencyMs = value
         }
         if let value = try container.decodeIfPresent([String].self, forKey: .userErrorNext) { userErrorNext = value }
+        if let value = try container.decodeIfPresent(Int.self, forKey: .bulkRunningTimeMs) { bulkRunningTimeMs = value }
+        if let value = try container.decodeIfPresent(Set<String>.self, forKey: .bulkDenied) { bulkDenied = value }
     }
 
     /// Decodes a partial JSON object over `base` (what `POST /__sim/faults` does).
@@ -188,7 +195,7 @@ public enum SimulatorCallOutcome: String, Sendable, Hashable, Codable {
     case replayed
     /// Nothing applied: userErrors, top-level errors, THROTTLED, 401, an injected 5xx.
     case refused
-    /// A query.
+    /// A query, or a bulk query operation started (it changes no data).
     case read
 }
 

@@ -57,12 +57,39 @@ public struct SimulatorServer: Sendable {
         let router = Router()
         let state = self.state
         let logger = self.logger
+        let boundAddress = "\(options.host):\(options.port)"
         router.post("/admin/api/:version/graphql.json") { request, context in
-            try await Self.graphQL(request, context: context, shop: "default", state: state, logger: logger)
+            try await Self.graphQL(
+                request,
+                context: context,
+                shop: "default",
+                state: state,
+                logger: logger,
+                boundAddress: boundAddress
+            )
         }
         router.post("/:shop/admin/api/:version/graphql.json") { request, context in
             let shop = context.parameters.get("shop") ?? "default"
-            return try await Self.graphQL(request, context: context, shop: shop, state: state, logger: logger)
+            return try await Self.graphQL(
+                request,
+                context: context,
+                shop: shop,
+                state: state,
+                logger: logger,
+                boundAddress: boundAddress
+            )
+        }
+        // A bulk operation's result: Shopify's `url` is a signed storage URL, so no token and no cost here.
+        router.get("/__sim/bulk/:file") { _, context in
+            let file = context.parameters.get("file") ?? ""
+            guard file.hasSuffix(".jsonl"), let number = Int(file.dropLast(".jsonl".count)),
+                let jsonl = await state.bulkResultFile(number: number)
+            else {
+                return Self.text("no such bulk result\n", status: .notFound)
+            }
+            var headers = HTTPFields()
+            headers[.contentType] = "application/jsonl"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: jsonl)))
         }
         router.get("/__sim/levels") { _, _ in
             try Self.json(await state.allLevels())
@@ -115,17 +142,21 @@ public struct SimulatorServer: Sendable {
         context: BasicRequestContext,
         shop: String,
         state: SimulatorState,
-        logger: Logger
+        logger: Logger,
+        boundAddress: String
     ) async throws -> Response {
         var request = request
         let body = try await request.collectBody(upTo: 32 << 20)
         let latency = await state.latency(shop: shop)
         if latency > .zero { try await Task.sleep(for: latency) }
+        // Result URLs name the simulator as the client reached it (the Host header), else the bound address.
+        let baseURL = "\(request.head.scheme ?? "http")://\(request.head.authority ?? boundAddress)"
         let answer = await state.handleGraphQL(
             shop: shop,
             token: request.headers[HTTPField.Name("X-Shopify-Access-Token")!],
             contentType: request.headers[.contentType],
-            body: Data(buffer: body)
+            body: Data(buffer: body),
+            baseURL: baseURL
         )
         var headers = HTTPFields()
         for (name, value) in answer.headers {

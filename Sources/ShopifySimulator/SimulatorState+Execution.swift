@@ -80,6 +80,12 @@ extension SimulatorState {
             if root.name == "nodes", root.argument("ids") == nil {
                 errors.append(missingArgument(root, "ids", operation))
             }
+            if root.name == "bulkOperationRunQuery", root.argument("query") == nil {
+                errors.append(missingArgument(root, "query", operation))
+            }
+            if root.name == "bulkOperation", root.argument("id") == nil {
+                errors.append(missingArgument(root, "id", operation))
+            }
         }
         guard errors.isEmpty else { return ([:], errors) }
 

@@ -18,7 +18,7 @@ struct SimHTTPAnswer: Sendable {
 /// Each GraphQL call is handled in one actor turn, so a call's cost, idempotency check and all-or-nothing
 /// application are atomic with respect to every other call.
 public actor SimulatorState {
-    private var shops: [String: ShopModel] = [:]
+    var shops: [String: ShopModel] = [:]
     private var shopOrder: [String] = []
     private var faultSettings: SimulatorFaults
     private var callLog: [SimulatorCall] = []
@@ -26,6 +26,8 @@ public actor SimulatorState {
     private let restoreRate: Double
     private let bucketSize: Double
     private var generatedItemNumber = 9_000_000_000_001
+    /// The N of the next `gid://shopify/BulkOperation/N`.
+    var nextBulkNumber = 1
     private var failRotation = 0
 
     public init(options: SimulatorOptions) {
@@ -149,7 +151,8 @@ public actor SimulatorState {
 
     func shopNames() -> [String] { shopOrder }
 
-    private func now() -> ContinuousClock.Instant { ContinuousClock.now + clockOffset }
+    /// The simulator's clock: real time plus ``advanceClock(by:)``.
+    func now() -> ContinuousClock.Instant { ContinuousClock.now + clockOffset }
 
     // MARK: - GraphQL calls
 
@@ -158,13 +161,21 @@ public actor SimulatorState {
         .milliseconds(faultSettings.latencyMs + (faultSettings.shopLatencyMs[shop] ?? 0))
     }
 
-    /// Answers one POST to a GraphQL endpoint of `shopName`.
-    func handleGraphQL(shop shopName: String, token: String?, contentType: String?, body: Data) -> SimHTTPAnswer {
+    /// Answers one POST to a GraphQL endpoint of `shopName`; `baseURL` (`http://host:port`, as the request
+    /// reached the simulator) is where bulk operations' result URLs point.
+    func handleGraphQL(
+        shop shopName: String,
+        token: String?,
+        contentType: String?,
+        body: Data,
+        baseURL: String = "http://127.0.0.1"
+    ) -> SimHTTPAnswer {
         var call = CallDraft(shop: shopName)
         guard var shop = shops.removeValue(forKey: shopName) else {
             return finish(&call, .json(.obj([("errors", .string("Not Found"))]), status: 404), "HTTP 404")
         }
         defer { shops[shopName] = shop }
+        shop.advanceBulkOperations(now: now())
 
         // 401: Shopify's documented wording; no 401 body was ever captured (FIXTURES.md).
         let authorized =
@@ -291,14 +302,18 @@ public actor SimulatorState {
         for root in roots {
             let arguments = projector.arguments(of: root)
             if operation.kind == .mutation {
-                let result = executeMutation(root, arguments, operation: operation, projector: projector, shop: &shop)
+                let result =
+                    root.name == "bulkOperationRunQuery"
+                    ? runBulkQuery(root, arguments, projector: projector, shop: &shop, baseURL: baseURL)
+                    : executeMutation(root, arguments, operation: operation, projector: projector, shop: &shop)
                 data.append((root.responseKey, result.value))
                 if let error = result.error { errors.append(error) }
                 actual += result.cost
                 outcomes.append(result.outcome)
                 if let detail = result.detail { details.append(detail) }
             } else {
-                let value = shop.resolveQueryRoot(root, arguments)
+                let value =
+                    shop.resolveBulkRoot(root, arguments, baseURL: baseURL) ?? shop.resolveQueryRoot(root, arguments)
                 data.append((root.responseKey, projector.render(value, root.selections ?? [])))
                 actual += shop.queryCost(root, arguments)
                 outcomes.append(.read)

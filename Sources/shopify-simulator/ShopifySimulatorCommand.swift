@@ -12,7 +12,8 @@ struct ShopifySimulatorCommand: AsyncParsableCommand {
         discussion: """
             Shops are reached at http://127.0.0.1:PORT/<store>/admin/api/<version>/graphql.json (the bare
             /admin/api/... path reaches the shop "default"). Inspect with GET /__sim/levels and /__sim/calls;
-            change faults with POST /__sim/faults; add items with POST /__sim/items.
+            change faults with POST /__sim/faults; add items with POST /__sim/items. A bulk query operation's
+            result is served at GET /__sim/bulk/<N>.jsonl (its `url`), without a token and without cost.
             """
     )
 
@@ -58,6 +59,12 @@ struct ShopifySimulatorCommand: AsyncParsableCommand {
     @Option(help: "The only access token every shop accepts (default: any non-empty token).")
     var token: String?
 
+    @Option(help: "Milliseconds a bulk query operation runs before it completes.")
+    var bulkRunningTimeMs = 200
+
+    @Option(help: "A shop whose bulk query operations fail with ACCESS_DENIED (repeatable).")
+    var bulkDenied: [String] = []
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel = "info"
 
@@ -78,18 +85,21 @@ struct ShopifySimulatorCommand: AsyncParsableCommand {
                 return shop
             }
         }
+        var faults = SimulatorFaults(
+            failRate: failRate,
+            failStatus: failStatus,
+            latencyMs: latencyMs,
+            unauthorized: Set(unauthorized),
+            breakAfterApplyRate: breakAfterApplyRate,
+            breakAfterApplyNext: breakAfterApplyNext
+        )
+        faults.bulkRunningTimeMs = bulkRunningTimeMs
+        faults.bulkDenied = Set(bulkDenied)
         let options = SimulatorOptions(
             shops: shops,
             restoreRate: restoreRate,
             bucket: bucket,
-            faults: SimulatorFaults(
-                failRate: failRate,
-                failStatus: failStatus,
-                latencyMs: latencyMs,
-                unauthorized: Set(unauthorized),
-                breakAfterApplyRate: breakAfterApplyRate,
-                breakAfterApplyNext: breakAfterApplyNext
-            ),
+            faults: faults,
             host: host,
             port: port
         )

@@ -47,6 +47,13 @@ struct SimulatorHTTP {
     }
 }
 
+extension SimulatorHTTP {
+    /// A plain GET (no token), as a client downloads a bulk operation's result.
+    func get(_ url: String) async throws -> HTTPResponse {
+        try await transport.get(url: url, headers: [], connectTimeout: .seconds(5), totalTimeout: .seconds(20))
+    }
+}
+
 /// Documents the tests send; they select what the captures show.
 enum Documents {
     static let groupSelection =
