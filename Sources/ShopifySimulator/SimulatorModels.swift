@@ -219,6 +219,8 @@ public struct SimulatorCall: Sendable, Hashable, Codable {
     public var connectionBroken: Bool
     /// Rows in the mutation's input (changes or quantities).
     public var rows: Int
+    /// The points the call cost (`actualQueryCost`, taken from the shop's bucket); 0 when it was not executed.
+    public var points: Int
 
     public init(
         sequence: Int,
@@ -233,7 +235,8 @@ public struct SimulatorCall: Sendable, Hashable, Codable {
         detail: String?,
         httpStatus: Int,
         connectionBroken: Bool,
-        rows: Int
+        rows: Int,
+        points: Int = 0
     ) {
         self.sequence = sequence
         self.time = time
@@ -248,6 +251,7 @@ public struct SimulatorCall: Sendable, Hashable, Codable {
         self.httpStatus = httpStatus
         self.connectionBroken = connectionBroken
         self.rows = rows
+        self.points = points
     }
 }
 

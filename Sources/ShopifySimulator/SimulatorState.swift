@@ -320,6 +320,7 @@ public actor SimulatorState {
             }
         }
         shop.bucket.pay(Double(actual))
+        call.points = actual
         var members: [(String, SimJSON)] = []
         if !errors.isEmpty { members.append(("errors", .array(errors))) }
         members.append(("data", .object(data)))
@@ -347,6 +348,7 @@ public actor SimulatorState {
         var variables: SimJSON = .obj([])
         var outcome: SimulatorCallOutcome = .refused
         var rows = 0
+        var points = 0
     }
 
     private func finish(_ call: inout CallDraft, _ answer: SimHTTPAnswer, _ detail: String?) -> SimHTTPAnswer {
@@ -364,7 +366,8 @@ public actor SimulatorState {
                 detail: detail,
                 httpStatus: answer.status,
                 connectionBroken: answer.breakConnection,
-                rows: call.rows
+                rows: call.rows,
+                points: call.points
             )
         )
         return answer
