@@ -184,11 +184,14 @@ extension StoreWorker {
         switch settlement {
         case .applied(let figures):
             let updates = members.map { line in
-                LineUpdate(
+                let figure = figures[line.ref]
+                let unchanged = line.kind == .set && figure?.isUnchanged == true
+                return LineUpdate(
                     ref: line.ref,
-                    state: .applied,
-                    before: figures[line.ref]?.before,
-                    after: line.kind == .set ? figures[line.ref]?.after : nil
+                    state: unchanged ? .skipped : .applied,
+                    reason: unchanged ? .equal : nil,
+                    before: figure?.before,
+                    after: line.kind == .set ? figure?.after : nil
                 )
             }
             try runtime.state.update(updates, settling: intent.id)

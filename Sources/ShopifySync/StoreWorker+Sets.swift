@@ -10,7 +10,16 @@ import Systemd
 extension StoreWorker {
     func sendSets(_ api: any InventoryAPI, _ progress: inout Progress) async throws -> Bool {
         let open = try runtime.state.openLines(store: store, kind: .set, state: .pending, limit: 2_000)
-        guard let location = open.first?.location else { return false }
+        guard let location = open.first?.location else {
+            bulkReadDone(&progress)
+            return false
+        }
+        let bulkLevels: [String: Int]
+        switch try await setLevels(api, openSetLines: open.count, &progress) {
+        case .waiting: return false
+        case .paged: bulkLevels = [:]
+        case .bulk(let levels): bulkLevels = levels[location] ?? [:]
+        }
         // One group per item: the oldest request's lines for it (several WMS locations on this Shopify
         // location write one row); a later request's lines for the same item wait for a later call.
         var order: [String] = []
@@ -35,18 +44,30 @@ extension StoreWorker {
                 memberTags: lines.map { "\($0.ref.requestID)#\($0.ref.line)@\($0.generation).\($0.rereads)" }
             )
         }
-        let cost = ShopifyDocuments.estimatedCost(.onHand(itemCount: order.count))
-        let items = order
-        let read = try await call(api, cost: cost, background: true, &progress) {
-            try await $0.onHand(items: items, locationID: location)
-        }
-        progress.observe(read.cost, at: runtime.monotonicNow())
+        // A bulk read's level serves an item unless one of its lines was found stale against it before; the
+        // rest (those, and items the bulk read did not find at the location) are read now, in one paged read.
         var levels: [String: SetPlan.Level] = [:]
+        var staleItems: Set<String> = []
         for item in order {
-            if let current = read.onHand[item] ?? nil {
-                levels[item] = .onHand(current)
-            } else {
-                levels[item] = read.unknownItems.contains(item) ? .unknownItem : .notStocked
+            guard let current = bulkLevels[item], groups[item]?.lines.allSatisfy({ $0.rereads == 0 }) == true else {
+                continue
+            }
+            levels[item] = .onHand(current)
+            staleItems.insert(item)
+        }
+        let unread = order.filter { levels[$0] == nil }
+        if !unread.isEmpty {
+            let cost = ShopifyDocuments.estimatedCost(.onHand(itemCount: unread.count))
+            let read = try await call(api, cost: cost, background: true, &progress) {
+                try await $0.onHand(items: unread, locationID: location)
+            }
+            progress.observe(read.cost, at: runtime.monotonicNow())
+            for item in unread {
+                if let current = read.onHand[item] ?? nil {
+                    levels[item] = .onHand(current)
+                } else {
+                    levels[item] = read.unknownItems.contains(item) ? .unknownItem : .notStocked
+                }
             }
         }
         let history = try runtime.state.snapshotHistory(
@@ -54,7 +75,14 @@ extension StoreWorker {
             location: location,
             asOf: Dictionary(uniqueKeysWithValues: planned.map { ($0.inventoryItemID, $0.asOf) })
         )
-        let plan = SetPlan(store: store, locationID: location, groups: planned, levels: levels, history: history)
+        let plan = SetPlan(
+            store: store,
+            locationID: location,
+            groups: planned,
+            levels: levels,
+            history: history,
+            staleItems: staleItems
+        )
         let lines = order.flatMap { groups[$0]?.lines ?? [] }
         var updates: [LineUpdate] = []
         for settled in plan.settled {

@@ -42,6 +42,8 @@ struct StoreWorker: Service, Sendable {
         /// The local error last logged (a ledger write that failed), until a step succeeds again.
         var localError: String?
         var localFailures = 0
+        /// A large bulk or hard sync's on_hand read through a Shopify bulk operation.
+        var bulkRead = BulkRead.idle
 
         mutating func observe(_ cost: QueryCost?, at instant: ContinuousClock.Instant) {
             if let cost { budget.observe(cost, at: instant) }
@@ -117,14 +119,15 @@ struct StoreWorker: Service, Sendable {
         [progress.health.waitsUntil.map(Self.instant), progress.localNotBefore].compactMap { $0 }.max()
     }
 
-    /// When to look again unless rung: when the hold ends, when bulk work may go on (10 ms at the soonest), or
-    /// after the idle timeout, whichever is first.
+    /// When to look again unless rung: when the hold ends, when bulk work may go on or a bulk read is to be
+    /// polled (10 ms at the soonest), or after the idle timeout, whichever is first.
     func nextLook(after progress: Progress) -> ContinuousClock.Instant {
         let now = runtime.monotonicNow()
         let idle = now + idleTimeout
         if let held = heldUntil(progress), held > now { return min(held, idle) }
-        guard let background = progress.backgroundNotBefore else { return idle }
-        return min(idle, max(background, now + .milliseconds(10)))
+        let due = [progress.backgroundNotBefore, progress.bulkRead.nextPoll].compactMap { $0 }.min()
+        guard let due else { return idle }
+        return min(idle, max(due, now + .milliseconds(10)))
     }
 
     func failedLocally(_ error: any Error, _ progress: inout Progress) {

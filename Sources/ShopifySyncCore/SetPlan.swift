@@ -106,12 +106,18 @@ public struct SetPlan: Sendable, Hashable {
     public var idempotencyKey: String
 
     /// Plans the call from the groups, the read, and each item's history.
+    ///
+    /// `staleItems` are items whose level comes from an older read (a bulk operation's result): equal to the
+    /// target there is not proof that it still is, so such an item is written all the same, as a row that
+    /// changes nothing and compares against the value read. Shopify refuses it as stale if the level moved;
+    /// the line is then read again.
     public init(
         store: String,
         locationID: String,
         groups: [Group],
         levels: [String: Level],
-        history: [String: SnapshotRule.History]
+        history: [String: SnapshotRule.History],
+        staleItems: Set<String> = []
     ) {
         self.store = store
         self.locationID = locationID
@@ -130,7 +136,7 @@ public struct SetPlan: Sendable, Hashable {
                 settled.append(Settled(members: group.members, settlement: .notStocked))
             case .onHand(let current):
                 let target = SnapshotRule.target(snapshot: group.quantity, history: past)
-                if current == target {
+                if current == target && !staleItems.contains(group.inventoryItemID) {
                     settled.append(Settled(members: group.members, settlement: .equal(current)))
                     continue
                 }

@@ -70,6 +70,10 @@ public enum Settlement: Sendable, Hashable {
             self.before = before
             self.after = after
         }
+
+        /// A set row that changed nothing (written to verify an older read): its lines end as equal, not
+        /// applied.
+        public var isUnchanged: Bool { before != nil && before == after }
     }
 
     /// Every member applied, with its figures.

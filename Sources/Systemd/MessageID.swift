@@ -38,6 +38,9 @@ public enum MessageID: String, CaseIterable, Sendable, CustomStringConvertible {
     case storeResumed = "0dab44cf13c243ccbf92cd875717b2de"
     /// A bulk sync finished: counts of items set, equal, skipped and failed.
     case bulkSyncSummary = "7d42c3cd460c403593e0c685be8b55f9"
+    /// A bulk or hard sync's on_hand read through a Shopify bulk operation started, finished, or fell back to
+    /// paged reads (the shop denies bulk operations, or one failed).
+    case bulkRead = "9dd3b417f3d84f40a954becde3e724cd"
     /// One item of a bulk sync: before, after, or why it was skipped.
     case bulkSyncItem = "64c2be2e11ab499abb9273f914c02ac5"
     /// Retention removed old files from done/.

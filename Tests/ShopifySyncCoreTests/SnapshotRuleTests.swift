@@ -77,6 +77,26 @@ struct SnapshotRuleTests {
         #expect(plan.settled.map(\.settlement) == [.equal(55)])
     }
 
+    @Test("an item read by an older bulk read is written even when equal: a row that changes nothing, compared")
+    func staleEqualIsVerified() {
+        let plan = SetPlan(
+            store: "main",
+            locationID: "L1",
+            groups: [Self.group("A", 50), Self.group("B", 8)],
+            levels: ["A": .onHand(50), "B": .onHand(8)],
+            history: [:],
+            staleItems: ["A"]
+        )
+        #expect(plan.rows.map(\.inventoryItemID) == ["A"])
+        #expect(plan.rows.first?.quantity == 50)
+        #expect(plan.rows.first?.changeFromQuantity == 50)
+        #expect(plan.settled.map(\.settlement) == [.equal(8)])
+        // Applied, such a row changed nothing: its lines end as equal.
+        #expect(Settlement.Figures(before: 50, after: 50).isUnchanged)
+        #expect(!Settlement.Figures(before: 50, after: 51).isUnchanged)
+        #expect(!Settlement.Figures(before: nil, after: nil).isUnchanged)
+    }
+
     @Test("unknown, not stocked and superseded items end without a write; nothing to write still has a key")
     func settledWithoutWrite() {
         let plan = SetPlan(
