@@ -455,8 +455,9 @@ final class SpoolProcessor: Sendable {
         let records = try state.completableRequests()
         guard !records.isEmpty else { return }
         var items: [(RequestRecord, [LineRecord])] = []
+        let linesByRequest = try state.lines(requestIDs: records.map(\.id))
         for var record in records {
-            let lines = try state.lines(requestID: record.id)
+            let lines = linesByRequest[record.id] ?? []
             let verdict = RequestVerdict(lines: lines)
             record.status = verdict.done ? .done : .failed
             record.outcome = verdict.outcome.rawValue

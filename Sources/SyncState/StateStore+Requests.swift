@@ -273,6 +273,30 @@ extension StateStore {
         }
     }
 
+    /// Every line of each request, in line then store order, in one read.
+    public func lines(requestIDs: [String]) throws -> [String: [LineRecord]] {
+        guard !requestIDs.isEmpty else { return [:] }
+        return try pool.read { db in
+            var result: [String: [LineRecord]] = [:]
+            for start in stride(from: 0, to: requestIDs.count, by: 500) {
+                let ids = Array(requestIDs[start..<min(start + 500, requestIDs.count)])
+                let rows = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT * FROM lines WHERE request_id IN (\(databaseQuestionMarks(count: ids.count)))
+                        ORDER BY request_id, line, store
+                        """,
+                    arguments: StatementArguments(ids)
+                )
+                for row in rows {
+                    let line = try Self.line(row)
+                    result[line.ref.requestID, default: []].append(line)
+                }
+            }
+            return result
+        }
+    }
+
     /// Every line of a request, in line then store order.
     public func lines(requestID: String) throws -> [LineRecord] {
         try pool.read { db in

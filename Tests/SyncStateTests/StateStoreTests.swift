@@ -132,6 +132,20 @@ struct StateStoreTests {
         }
     }
 
+    @Test func linesOfManyRequestsInOneRead() throws {
+        try Self.withStore { store, _ in
+            try Self.register(store, "a", lines: [Self.line("a", 1), Self.line("a", 0)])
+            try Self.register(store, "b", lines: [Self.line("b", 0)])
+            try Self.register(store, "c", lines: [])
+            let lines = try store.lines(requestIDs: ["a", "b", "c", "missing"])
+            #expect(lines["a"]?.map(\.ref.line) == [0, 1])
+            #expect(lines["b"]?.map(\.ref.line) == [0])
+            #expect(lines["c"] == nil)
+            #expect(lines["a"] == (try store.lines(requestID: "a")))
+            #expect(try store.lines(requestIDs: []).isEmpty)
+        }
+    }
+
     @Test func finishedRequestsAreMarkedUntilTheirReportsAreSynced() throws {
         try Self.withStore { store, _ in
             for id in ["a", "b", "c"] { try Self.register(store, id, lines: []) }
