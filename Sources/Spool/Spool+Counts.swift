@@ -4,29 +4,55 @@ import SystemPackage
 extension Spool {
     /// The requests in each folder and the age of the oldest pending one.
     ///
-    /// Reports are not counted, nor names beginning with "." in pending/.
+    /// Reports are not counted (in done/ and failed/ a name ending in the folder's report suffix is a report),
+    /// nor names beginning with "." in pending/. The folders are read entry by entry and nothing is kept, so
+    /// counting a spool of any size costs no memory (the daemon does it once a second).
     public func counts(now: Date) throws(SpoolError) -> SpoolCounts {
-        let pendingPath = self.path(.pending)
-        let pending: [Sys.DirectoryEntry]
-        do {
-            pending = try Sys.listDirectory(pendingPath, withModificationTimes: true).filter {
-                $0.rawName.first != 0x2E
-            }
-        } catch {
-            throw SpoolError(.listFolder, pendingPath, error)
+        var pending = 0
+        var oldest: Int64?
+        try self.forEachEntry(.pending, withModificationTimes: true) { name, modified in
+            guard name.first != 0x2E else { return }
+            pending += 1
+            if let modified { oldest = min(oldest ?? modified, modified) }
         }
         var oldestPendingAge: Double?
-        if let oldest = pending.compactMap(\.modified).min() {
+        if let oldest {
             let nowNanoseconds = now.timeIntervalSince1970 * 1e9
             oldestPendingAge = max(0, (nowNanoseconds - Double(oldest)) / 1e9)
         }
+        var processing = 0
+        try self.forEachEntry(.processing, withModificationTimes: false) { _, _ in processing += 1 }
         return SpoolCounts(
-            pending: pending.count,
-            processing: try self.names(in: .processing).count,
-            done: try self.requests(in: .done).requests.count,
-            failed: try self.requests(in: .failed).requests.count,
+            pending: pending,
+            processing: processing,
+            done: try self.countRequests(in: .done),
+            failed: try self.countRequests(in: .failed),
             oldestPendingAge: oldestPendingAge
         )
+    }
+
+    private func countRequests(in folder: SpoolFolder) throws(SpoolError) -> Int {
+        let suffix = Array((folder.reportSuffix ?? "").utf8).map { CChar(bitPattern: $0) }
+        var count = 0
+        try self.forEachEntry(folder, withModificationTimes: false) { name, _ in
+            if suffix.isEmpty || name.count <= suffix.count || !name.reversed().starts(with: suffix.reversed()) {
+                count += 1
+            }
+        }
+        return count
+    }
+
+    private func forEachEntry(
+        _ folder: SpoolFolder,
+        withModificationTimes: Bool,
+        _ body: (UnsafeBufferPointer<CChar>, Int64?) -> Void
+    ) throws(SpoolError) {
+        let path = self.path(folder)
+        do {
+            try Sys.forEachEntry(path, withModificationTimes: withModificationTimes, body)
+        } catch {
+            throw SpoolError(.listFolder, path, error)
+        }
     }
 
     /// The requests in a folder, without the reports next to them (`.result` in done/, `.error` in failed/),

@@ -132,20 +132,23 @@ public struct Spool: Sendable {
     /// renamed in place to a readable bad name (`~undecodable-<hex>`), so that it too can be refused.
     public func pendingNames() throws(SpoolError) -> [String] {
         let folder = self.path(.pending)
-        let entries: [Sys.DirectoryEntry]
+        // Read entry by entry: a backlog of 100,000 names is kept once, not also as a listing.
+        var named: [(name: String, modified: Int64)] = []
+        var undecodable: [([CChar], Int64)] = []
         do {
-            entries = try Sys.listDirectory(folder, withModificationTimes: true)
+            try Sys.forEachEntry(folder, withModificationTimes: true) { rawName, modified in
+                guard rawName.first != 0x2E else { return }
+                if let name = String(validating: rawName.lazy.map { UInt8(bitPattern: $0) }, as: UTF8.self) {
+                    named.append((name, modified ?? 0))
+                } else {
+                    undecodable.append((Array(rawName), modified ?? 0))
+                }
+            }
         } catch {
             throw SpoolError(.listFolder, folder, error)
         }
-        var named: [(name: String, modified: Int64)] = []
-        named.reserveCapacity(entries.count)
-        for entry in entries where entry.rawName.first != 0x2E {
-            if let name = entry.name {
-                named.append((name, entry.modified ?? 0))
-            } else if let renamed = self.renameUndecodable(entry.rawName) {
-                named.append((renamed, entry.modified ?? 0))
-            }
+        for (rawName, modified) in undecodable {
+            if let renamed = self.renameUndecodable(rawName) { named.append((renamed, modified)) }
         }
         named.sort { ($0.modified, $0.name) < ($1.modified, $1.name) }
         return named.map(\.name)

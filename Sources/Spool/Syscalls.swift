@@ -104,6 +104,48 @@ enum Sys {
         var modified: Int64?
     }
 
+    /// Calls `body` with each entry's name (its bytes, without the NUL) other than "." and "..", and its
+    /// modification time (lstat) when asked. Nothing is kept: a folder of any size costs no memory. Entries
+    /// that vanish before their stat are left out.
+    static func forEachEntry(
+        _ path: FilePath,
+        withModificationTimes: Bool,
+        _ body: (UnsafeBufferPointer<CChar>, Int64?) -> Void
+    ) throws(Errno) {
+        let fd = try openDirectory(path)
+        guard let directory = fdopendir(fd.rawValue) else {
+            let error = Errno(rawValue: Glibc.errno)
+            _ = try? fd.close()
+            throw error
+        }
+        defer { closedir(directory) }
+        while true {
+            Glibc.errno = 0
+            guard let entry = readdir(directory) else {
+                if Glibc.errno != 0 { throw Errno(rawValue: Glibc.errno) }
+                return
+            }
+            let failure: Errno? = withUnsafeBytes(of: &entry.pointee.d_name) { bytes in
+                let chars = bytes.bindMemory(to: CChar.self)
+                let length = chars.firstIndex(of: 0) ?? chars.count
+                let name = UnsafeBufferPointer(rebasing: chars[..<length])
+                if length == 1 && name[0] == 0x2E || length == 2 && name[0] == 0x2E && name[1] == 0x2E { return nil }
+                var modified: Int64?
+                if withModificationTimes {
+                    var info = stat()
+                    guard fstatat(dirfd(directory), chars.baseAddress!, &info, AT_SYMLINK_NOFOLLOW) == 0 else {
+                        let error = Errno(rawValue: Glibc.errno)
+                        return error == .noSuchFileOrDirectory ? nil : error
+                    }
+                    modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+                }
+                body(name, modified)
+                return nil
+            }
+            if let failure { throw failure }
+        }
+    }
+
     /// Lists a directory without "." and "..", optionally with each entry's modification time (lstat).
     ///
     /// Entries that vanish between the listing and their stat are left out.
