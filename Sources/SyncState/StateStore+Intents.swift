@@ -90,11 +90,11 @@ extension StateStore {
     /// The lines an intent carries.
     public func members(intentID: Int64) throws -> [LineRecord] {
         try pool.read { db in
-            try Row.fetchAll(
+            try Self.fetchLines(
                 db,
                 sql: "SELECT * FROM lines WHERE intent_id = ? ORDER BY request_id, line",
                 arguments: [intentID]
-            ).map { try Self.line($0) }
+            )
         }
     }
 

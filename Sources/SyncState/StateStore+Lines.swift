@@ -7,7 +7,7 @@ extension StateStore {
     /// Open lines of one store and kind that no intent carries yet, oldest request first.
     public func openLines(store: String, kind: LineKind, state: LineState, limit: Int) throws -> [LineRecord] {
         try pool.read { db in
-            try Row.fetchAll(
+            try Self.fetchLines(
                 db,
                 sql: """
                     SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
@@ -15,7 +15,7 @@ extension StateStore {
                     ORDER BY r.received_at, l.request_id, l.line LIMIT ?
                     """,
                 arguments: [store, kind.rawValue, state.rawValue, limit]
-            ).map { try Self.line($0) }
+            )
         }
     }
 
@@ -94,7 +94,7 @@ extension StateStore {
         // A read first: this runs before every delta call, and almost always finds nothing to skip, so the
         // writer (and a commit) is only taken when there is.
         let lines = try pool.read { db in
-            try Row.fetchAll(
+            try Self.fetchLines(
                 db,
                 sql: """
                     SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
@@ -106,7 +106,7 @@ extension StateStore {
                                 AND (s.state = 'applied' OR (s.state = 'skipped' AND s.reason = 'equal')))
                     """,
                 arguments: [store]
-            ).map { try Self.line($0) }
+            )
         }
         guard !lines.isEmpty else { return [] }
         return try pool.write { db in

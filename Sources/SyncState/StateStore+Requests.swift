@@ -280,7 +280,7 @@ extension StateStore {
             var result: [String: [LineRecord]] = [:]
             for start in stride(from: 0, to: requestIDs.count, by: 500) {
                 let ids = Array(requestIDs[start..<min(start + 500, requestIDs.count)])
-                let rows = try Row.fetchAll(
+                let lines = try Self.fetchLines(
                     db,
                     sql: """
                         SELECT * FROM lines WHERE request_id IN (\(databaseQuestionMarks(count: ids.count)))
@@ -288,10 +288,7 @@ extension StateStore {
                         """,
                     arguments: StatementArguments(ids)
                 )
-                for row in rows {
-                    let line = try Self.line(row)
-                    result[line.ref.requestID, default: []].append(line)
-                }
+                for line in lines { result[line.ref.requestID, default: []].append(line) }
             }
             return result
         }
@@ -300,11 +297,11 @@ extension StateStore {
     /// Every line of a request, in line then store order.
     public func lines(requestID: String) throws -> [LineRecord] {
         try pool.read { db in
-            try Row.fetchAll(
+            try Self.fetchLines(
                 db,
                 sql: "SELECT * FROM lines WHERE request_id = ? ORDER BY line, store",
                 arguments: [requestID]
-            ).map { try Self.line($0) }
+            )
         }
     }
 
