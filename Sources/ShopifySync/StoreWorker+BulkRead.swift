@@ -18,15 +18,20 @@ extension StoreWorker {
     enum BulkRead {
         /// None running and none ready.
         case idle
-        /// Started; polled at `nextPoll`.
-        case running(id: String, started: ContinuousClock.Instant, nextPoll: ContinuousClock.Instant)
+        /// Started; polled at `nextPoll`, then `interval` later (doubling up to ``bulkPollInterval``).
+        case running(
+            id: String,
+            started: ContinuousClock.Instant,
+            nextPoll: ContinuousClock.Instant,
+            interval: Duration
+        )
         /// Location id -> item id -> `on_hand`, read at `readAt`.
         case ready(levels: [String: [String: Int]], readAt: ContinuousClock.Instant)
         /// Bulk reads are not tried again before `until`: paged reads meanwhile.
         case unavailable(until: ContinuousClock.Instant)
 
         var nextPoll: ContinuousClock.Instant? {
-            if case .running(_, _, let nextPoll) = self { return nextPoll }
+            if case .running(_, _, let nextPoll, _) = self { return nextPoll }
             return nil
         }
     }
@@ -43,8 +48,10 @@ extension StoreWorker {
 
     /// How many open set lines make a bulk read worth it (four paged reads' worth).
     static let bulkReadThreshold = 1_000
-    /// How often a running bulk read is polled (one point a poll).
+    /// How often a running bulk read is polled at most (one point a poll): first after a quarter second, then
+    /// twice as long each time up to a second, so that a short read is not waited for.
     static let bulkPollInterval = Duration.seconds(1)
+    static let bulkFirstPoll = Duration.milliseconds(250)
     /// How long a bulk read's result plans sets; later ones read again.
     static let bulkResultLifetime = Duration.seconds(600)
     /// How long the worker reads with paged reads after the shop denied bulk operations, or one failed.
@@ -59,9 +66,9 @@ extension StoreWorker {
             return .bulk(levels)
         case .unavailable(let until) where until > now:
             return .paged
-        case .running(let id, let started, let nextPoll):
+        case .running(let id, let started, let nextPoll, let interval):
             guard nextPoll <= now else { return .waiting }
-            return try await poll(api, id: id, started: started, &progress)
+            return try await poll(api, id: id, started: started, interval: interval, &progress)
         case .idle, .ready, .unavailable:
             progress.bulkRead = .idle
             guard openSetLines >= Self.bulkReadThreshold else { return .paged }
@@ -97,7 +104,12 @@ extension StoreWorker {
             return .paged
         }
         let now = runtime.monotonicNow()
-        progress.bulkRead = .running(id: id, started: now, nextPoll: now + Self.bulkPollInterval)
+        progress.bulkRead = .running(
+            id: id,
+            started: now,
+            nextPoll: now + Self.bulkFirstPoll,
+            interval: Self.bulkFirstPoll
+        )
         logger.info(
             "reading on_hand with bulk operation \(id) for \(openSetLines)+ open set lines",
             metadata: ["message_id": MessageID.bulkRead.metadataValue, "shopify.bulk_operation": "\(id)"]
@@ -109,6 +121,7 @@ extension StoreWorker {
         _ api: any InventoryAPI,
         id: String,
         started: ContinuousClock.Instant,
+        interval: Duration,
         _ progress: inout Progress
     ) async throws -> SetLevels {
         let state = try await call(
@@ -146,10 +159,12 @@ extension StoreWorker {
             )
             return .bulk(levels)
         case .created, .running, .canceling:
+            let next = min(interval * 2, Self.bulkPollInterval)
             progress.bulkRead = .running(
                 id: id,
                 started: started,
-                nextPoll: runtime.monotonicNow() + Self.bulkPollInterval
+                nextPoll: runtime.monotonicNow() + next,
+                interval: next
             )
             return .waiting
         default:
