@@ -9,8 +9,20 @@ import Systemd
 /// Movement deltas: netted into calls of at most 250 rows, each written down before it is sent.
 extension StoreWorker {
     func sendDeltas(_ api: any InventoryAPI, _ progress: inout Progress) async throws -> Bool {
-        let lines = try runtime.state.openLines(store: store, kind: .adjust, state: .pending, limit: 5_000)
+        var lines = try runtime.state.openLines(store: store, kind: .adjust, state: .pending, limit: 5_000)
         guard !lines.isEmpty else { return false }
+        // When the bucket cannot pay for the call yet, the wait comes before the call is planned, so that the
+        // movements arriving meanwhile go in it instead of waiting for the next one.
+        let delay = progress.budget.delay(
+            forCost: ShopifyDocuments.estimatedCost(.adjust),
+            now: runtime.monotonicNow()
+        )
+        if delay > .zero {
+            DaemonMetrics.recordBudgetWait(store: store)
+            try await Task.sleep(for: delay)
+            lines = try runtime.state.openLines(store: store, kind: .adjust, state: .pending, limit: 5_000)
+            guard !lines.isEmpty else { return false }
+        }
         // The snapshot rule: a delta that a written snapshot already counts is not sent.
         let inSnapshot = try runtime.state.skipDeltasInSnapshot(store: store)
         if !inSnapshot.isEmpty {

@@ -207,6 +207,27 @@ struct WritebackTests {
         }
     }
 
+    @Test("a movement dropped while the next call waits for the bucket goes in that call, not in a later one")
+    func waitForTheBucketBeforePlanning() async throws {
+        // 13 points a call from a bucket of 20 restoring 10 a second: after the first call the next one waits
+        // about 0.6 s.
+        func slowBucket(_ options: inout SimulatorOptions) {
+            options.bucket = 20
+            options.restoreRate = 10
+        }
+        try await withEngine(simulatorOptions: slowBucket) { world in
+            _ = try await world.run("first.json", movement("first", "receipt", [("TEE-RED-S", "WH1", 1)]))
+            let before = await world.calls("inventoryAdjustQuantities").count
+            try world.drop("a.json", movement("a", "receipt", [("TEE-RED-S", "WH1", 1)]))
+            try await Task.sleep(for: .milliseconds(250))
+            try world.drop("b.json", movement("b", "receipt", [("CAP-BLK", "WH1", 1)]))
+            try await world.waitFinished(["a.json", "b.json"], timeout: .seconds(30))
+            let calls = await world.calls("inventoryAdjustQuantities").dropFirst(before).filter { $0.shop == "main" }
+            #expect(calls.map(\.rows) == [2], "\(calls.map(\.rows))")
+            #expect(await world.onHand("main", "gid://shopify/InventoryItem/1001", W.main1) == 12)
+        }
+    }
+
     @Test("a Shopify that stays down past max_retry_hours fails the lines as outcome_unknown; nothing is lost")
     func givesUpAfterMaxRetryHours() async throws {
         // 0.001 h is 3.6 s: long enough for several retries with backoff.
