@@ -4,20 +4,31 @@ import ShopifySyncCore
 
 /// Open work and the snapshot rule's view of the ledger.
 extension StateStore {
-    /// Open lines of one store and kind that no intent carries yet, oldest request first.
+    /// Open lines of one store and kind that no intent carries yet, in the order they were recorded (oldest
+    /// request first; a batch of requests recorded at once in the order of their files).
     public func openLines(store: String, kind: LineKind, state: LineState, limit: Int) throws -> [LineRecord] {
         try pool.read { db in
-            try Self.fetchLines(
-                db,
-                sql: """
-                    SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
-                    WHERE l.store = ? AND l.kind = ? AND l.state = ? AND l.intent_id IS NULL AND r.status = 'active'
-                    ORDER BY r.received_at, l.request_id, l.line LIMIT ?
-                    """,
-                arguments: [store, kind.rawValue, state.rawValue, limit]
-            )
+            try Self.fetchLines(db, sql: Self.openLinesSQL, arguments: [store, kind.rawValue, state.rawValue, limit])
         }
     }
+
+    /// Reads through lines_waiting, in rowid order: no finished line is visited and nothing is sorted.
+    static let openLinesSQL = """
+        SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
+        WHERE l.store = ? AND l.kind = ? AND l.state = ? AND l.intent_id IS NULL AND r.status = 'active'
+        ORDER BY l.rowid LIMIT ?
+        """
+
+    /// The open deltas of a store that a written snapshot counts (see ``skipDeltasInSnapshot(store:)``).
+    static let deltasInSnapshotSQL = """
+        SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
+        WHERE l.store = ? AND l.kind = 'adjust' AND l.state = 'pending' AND l.intent_id IS NULL
+            AND r.status = 'active' AND EXISTS (
+                SELECT 1 FROM lines s
+                WHERE s.store = l.store AND s.inventory_item = l.inventory_item
+                    AND s.location = l.location AND s.kind = 'set' AND s.at >= l.at
+                    AND (s.state = 'applied' OR (s.state = 'skipped' AND s.reason = 'equal')))
+        """
 
     /// Settled lines counted by store, state (applied, skipped, failed) and reason: the skip reason, or the
     /// failure's error code; empty for applied lines.
@@ -94,19 +105,7 @@ extension StateStore {
         // A read first: this runs before every delta call, and almost always finds nothing to skip, so the
         // writer (and a commit) is only taken when there is.
         let lines = try pool.read { db in
-            try Self.fetchLines(
-                db,
-                sql: """
-                    SELECT l.* FROM lines l JOIN requests r ON r.id = l.request_id
-                    WHERE l.store = ? AND l.kind = 'adjust' AND l.state = 'pending' AND l.intent_id IS NULL
-                        AND r.status = 'active' AND EXISTS (
-                            SELECT 1 FROM lines s
-                            WHERE s.store = l.store AND s.inventory_item = l.inventory_item
-                                AND s.location = l.location AND s.kind = 'set' AND s.at >= l.at
-                                AND (s.state = 'applied' OR (s.state = 'skipped' AND s.reason = 'equal')))
-                    """,
-                arguments: [store]
-            )
+            try Self.fetchLines(db, sql: Self.deltasInSnapshotSQL, arguments: [store])
         }
         guard !lines.isEmpty else { return [] }
         return try pool.write { db in

@@ -128,6 +128,14 @@ extension StateStore {
                     """
             )
         }
+        migrator.registerMigration("v7-waiting-lines") { db in
+            // The open lines a worker reads before every call, found without touching the finished ones: the
+            // partial index lines_open cannot serve `state = ?` (SQLite does not see that it implies the index's
+            // `state IN (...)`), so the planner scanned every line of the store through lines_pair, a cost that
+            // grew with the ledger. Entries of equal key are in rowid order, which is the order lines were
+            // recorded: a read in that order needs no sort.
+            try db.execute(sql: "CREATE INDEX lines_waiting ON lines(store, kind, state, intent_id)")
+        }
         return migrator
     }
 }

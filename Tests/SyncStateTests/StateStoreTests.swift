@@ -226,16 +226,38 @@ struct StateStoreTests {
 
     // MARK: - Open work
 
-    @Test func openLinesOldestRequestFirst() throws {
+    @Test("the reads before every call go through lines_waiting, never over finished lines, and sort nothing")
+    func readsBeforeEveryCallUseTheWaitingIndex() throws {
+        try Self.withStore { store, path in
+            for index in 0..<50 {
+                try Self.register(store, "m-\(index)", lines: [Self.line("m-\(index)", 0)])
+            }
+            let queue = try DatabaseQueue(path: path)
+            for (sql, arguments) in [
+                (StateStore.openLinesSQL, ["main", "adjust", "pending", 10] as StatementArguments),
+                (StateStore.deltasInSnapshotSQL, ["main"] as StatementArguments),
+            ] {
+                let plan = try queue.read { db in
+                    try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
+                        .map { $0["detail"] as String }
+                }
+                #expect(plan.first?.contains("USING INDEX lines_waiting") == true, "\(plan)")
+                #expect(!plan.contains { $0.contains("TEMP B-TREE") }, "\(plan)")
+            }
+        }
+    }
+
+    @Test func openLinesInTheOrderTheyWereRecorded() throws {
         try Self.withStore { store, _ in
-            try Self.register(store, "b-later", now: 20, lines: [Self.line("b-later", 1), Self.line("b-later", 0)])
             try Self.register(
                 store,
-                "z-early",
-                now: 10,
-                lines: [Self.line("z-early", 3), Self.line("z-early", 0, "au")]
+                "z-first",
+                now: 20,
+                lines: [Self.line("z-first", 3), Self.line("z-first", 0, "au")]
             )
-            try Self.register(store, "a-later", now: 20, lines: [Self.line("a-later", 0)])
+            try Self.register(store, "b-second", now: 20, lines: [Self.line("b-second", 0), Self.line("b-second", 1)])
+            // Recorded last, though the clock went back: recording order, not the clock, decides.
+            try Self.register(store, "a-third", now: 10, lines: [Self.line("a-third", 0)])
             var lookup = Self.line("c-lookup", 0)
             lookup.state = .lookup
             var set = Self.line("c-lookup", 1)
@@ -245,13 +267,13 @@ struct StateStoreTests {
             let open = try store.openLines(store: "main", kind: .adjust, state: .pending, limit: 10)
             #expect(
                 open.map(\.ref) == [
-                    Self.ref("z-early", 3), Self.ref("a-later", 0), Self.ref("b-later", 0), Self.ref("b-later", 1),
+                    Self.ref("z-first", 3), Self.ref("b-second", 0), Self.ref("b-second", 1), Self.ref("a-third", 0),
                 ]
             )
             #expect(try store.openLines(store: "main", kind: .adjust, state: .pending, limit: 2).count == 2)
             #expect(
                 try store.openLines(store: "au", kind: .adjust, state: .pending, limit: 10).map(\.ref) == [
-                    Self.ref("z-early", 0, "au")
+                    Self.ref("z-first", 0, "au")
                 ]
             )
             #expect(
