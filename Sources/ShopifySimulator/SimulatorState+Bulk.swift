@@ -52,20 +52,7 @@ extension SimulatorState {
             case "bulkOperation":
                 return operation.map { .object($0.object(baseURL: baseURL)) } ?? .null
             case "userErrors":
-                return .list(
-                    (userError.map { [$0] } ?? []).map { error in
-                        .object(
-                            ResolvedObject(typeName: "BulkOperationUserError") { field, _ in
-                                switch field.name {
-                                case "field": .leaf(error.field.map { .array($0.map(SimJSON.string)) } ?? .null)
-                                case "message": .leaf(.string(error.message))
-                                case "code": .leaf(error.code.map(SimJSON.string) ?? .null)
-                                default: .null
-                                }
-                            }
-                        )
-                    }
-                )
+                return Self.userErrorList(userError.map { [$0] } ?? [], typeName: "BulkOperationUserError")
             default:
                 return .null
             }

@@ -320,24 +320,29 @@ extension SimulatorState {
                 guard let group = payload.group else { return .null }
                 return .object(Self.groupObject(group, shop: shop))
             case "userErrors":
-                return .list(
-                    payload.userErrors.map { error in
-                        .object(
-                            ResolvedObject(typeName: errorType) { field, _ in
-                                switch field.name {
-                                case "field": .leaf(error.field.map { .array($0.map(SimJSON.string)) } ?? .null)
-                                case "message": .leaf(.string(error.message))
-                                case "code": .leaf(error.code.map(SimJSON.string) ?? .null)
-                                default: .null
-                                }
-                            }
-                        )
-                    }
-                )
+                return userErrorList(payload.userErrors, typeName: errorType)
             default:
                 return .null
             }
         }
+    }
+
+    /// A payload's `userErrors`, each a `typeName` object with field, message and code.
+    static func userErrorList(_ errors: [UserErrorModel], typeName: String) -> Resolved {
+        .list(
+            errors.map { error in
+                .object(
+                    ResolvedObject(typeName: typeName) { field, _ in
+                        switch field.name {
+                        case "field": .leaf(error.field.map { .array($0.map(SimJSON.string)) } ?? .null)
+                        case "message": .leaf(.string(error.message))
+                        case "code": .leaf(error.code.map(SimJSON.string) ?? .null)
+                        default: .null
+                        }
+                    }
+                )
+            }
+        )
     }
 
     private static func groupObject(_ group: AdjustmentGroupModel, shop: ShopModel) -> ResolvedObject {

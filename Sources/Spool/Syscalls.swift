@@ -150,46 +150,12 @@ enum Sys {
     ///
     /// Entries that vanish between the listing and their stat are left out.
     static func listDirectory(_ path: FilePath, withModificationTimes: Bool) throws(Errno) -> [DirectoryEntry] {
-        let fd = try openDirectory(path)
-        guard let directory = fdopendir(fd.rawValue) else {
-            let error = Errno(rawValue: Glibc.errno)
-            _ = try? fd.close()
-            throw error
-        }
-        defer { closedir(directory) }
         var entries: [DirectoryEntry] = []
-        while true {
-            Glibc.errno = 0
-            guard let entry = readdir(directory) else {
-                if Glibc.errno != 0 {
-                    throw Errno(rawValue: Glibc.errno)
-                }
-                return entries
-            }
-            let rawName: [CChar] = withUnsafeBytes(of: &entry.pointee.d_name) { bytes in
-                let chars = bytes.bindMemory(to: CChar.self)
-                let length = chars.firstIndex(of: 0) ?? chars.count
-                return Array(chars[..<length])
-            }
-            if rawName == [0x2E] || rawName == [0x2E, 0x2E] {
-                continue
-            }
-            var modified: Int64?
-            if withModificationTimes {
-                var info = stat()
-                let terminated = rawName + [0]
-                let result = fstatat(dirfd(directory), terminated, &info, AT_SYMLINK_NOFOLLOW)
-                if result != 0 {
-                    let error = Errno(rawValue: Glibc.errno)
-                    if error == .noSuchFileOrDirectory {
-                        continue
-                    }
-                    throw error
-                }
-                modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-            }
-            let name = String(validating: rawName.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            entries.append(DirectoryEntry(rawName: rawName, name: name, modified: modified))
+        try forEachEntry(path, withModificationTimes: withModificationTimes) { name, modified in
+            let rawName = Array(name)
+            let text = String(validating: rawName.lazy.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            entries.append(DirectoryEntry(rawName: rawName, name: text, modified: modified))
         }
+        return entries
     }
 }

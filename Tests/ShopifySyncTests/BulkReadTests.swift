@@ -40,18 +40,24 @@ struct BulkReadTests {
         )
     }
 
+    /// Seeds `count` items, runs a hard sync of them and checks what any path gives: done, half applied, half
+    /// equal, and one bulk operation started.
+    static func runHardSync(_ world: EngineWorld, _ id: String, _ count: Int) async throws {
+        try await seed(world, count)
+        try world.drop("hard.json", hardSync(id, count))
+        try await world.waitFinished(["hard.json"], timeout: .seconds(90))
+        let (folder, report) = try world.report("hard.json")
+        #expect(folder == "done")
+        #expect(report.counts?["applied"] == count / 2)
+        #expect(report.counts?["equal"] == count / 2)
+        #expect(await world.calls("bulkOperationRunQuery").count == 1)
+    }
+
     @Test("a hard sync of 1,200 items reads through one bulk operation: no paged read, equal items verified")
     func readsThroughABulkOperation() async throws {
         let count = 1_200
         try await withEngine(catalog: Self.catalog(count)) { world in
-            try await Self.seed(world, count)
-            try world.drop("hard.json", Self.hardSync("hard-1", count))
-            try await world.waitFinished(["hard.json"], timeout: .seconds(90))
-            let (folder, report) = try world.report("hard.json")
-            #expect(folder == "done")
-            #expect(report.counts?["applied"] == count / 2)
-            #expect(report.counts?["equal"] == count / 2)
-            #expect(await world.calls("bulkOperationRunQuery").count == 1)
+            try await Self.runHardSync(world, "hard-1", count)
             #expect(await world.calls("nodes").isEmpty)
             // Equal items are written all the same, comparing against the bulk read: rows that change nothing.
             let rows = await BulkSyncTests.setRows(world)
@@ -71,14 +77,7 @@ struct BulkReadTests {
         let recorder = LogRecorder()
         let denied: (inout SimulatorOptions) -> Void = { $0.faults.bulkDenied = ["main"] }
         try await withEngine(simulatorOptions: denied, catalog: Self.catalog(count), logger: recorder.logger) { world in
-            try await Self.seed(world, count)
-            try world.drop("hard.json", Self.hardSync("hard-2", count))
-            try await world.waitFinished(["hard.json"], timeout: .seconds(90))
-            let (folder, report) = try world.report("hard.json")
-            #expect(folder == "done")
-            #expect(report.counts?["applied"] == count / 2)
-            #expect(report.counts?["equal"] == count / 2)
-            #expect(await world.calls("bulkOperationRunQuery").count == 1)
+            try await Self.runHardSync(world, "hard-2", count)
             #expect(await world.calls("nodes").count >= count / 250)
             // Paged reads prove equality, so equal items are not written.
             #expect(await BulkSyncTests.setRows(world).count == count / 2)

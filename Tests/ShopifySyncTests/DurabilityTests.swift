@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Testing
 
 /// The ledger is on disk before the call or rename it precedes: the real daemon's WAL syncs, counted with strace.
@@ -6,6 +7,24 @@ import Testing
 struct DurabilityTests {
     static let strace = "/usr/bin/strace"
     static var hasStrace: Bool { FileManager.default.isExecutableFile(atPath: strace) }
+
+    /// The daemon of the world in `directory`, under strace logging `calls` (with paths) into `trace`.
+    static func tracedDaemon(_ directory: String, calls: String, trace: String) throws -> ChildDaemon {
+        try ChildDaemon(
+            config: "\(directory)/config.toml",
+            logPath: "\(directory)/daemon.log",
+            executable: strace,
+            arguments: ["-f", "-y", "-e", "trace=\(calls)", "-o", trace, ChildDaemon.executable]
+                + ChildDaemon.daemonArguments
+        )
+    }
+
+    /// Kills a traced daemon: strace's child is the daemon, so it goes too, and a failed check leaves nothing
+    /// running.
+    static func killTraced(_ daemon: ChildDaemon) {
+        for child in children(of: daemon.pid) { kill(child, SIGKILL) }
+        daemon.signal(SIGKILL)
+    }
 
     /// The child processes of `pid`.
     static func children(of pid: Int32) -> [Int32] {
@@ -20,18 +39,8 @@ struct DurabilityTests {
     func walIsSyncedPerCommit() async throws {
         try await DaemonSystemdTests.withWorld(skus: ["A-1", "GONE"]) { simulator, directory in
             let trace = "\(directory)/strace.log"
-            let daemon = try ChildDaemon(
-                config: "\(directory)/config.toml",
-                logPath: "\(directory)/daemon.log",
-                executable: Self.strace,
-                arguments: ["-f", "-y", "-e", "trace=fdatasync,fsync", "-o", trace, ChildDaemon.executable]
-                    + ChildDaemon.daemonArguments
-            )
-            // strace's child is the daemon: kill it too, or a failed check would leave it running.
-            defer {
-                for child in Self.children(of: daemon.pid) { kill(child, SIGKILL) }
-                daemon.signal(SIGKILL)
-            }
+            let daemon = try Self.tracedDaemon(directory, calls: "fdatasync,fsync", trace: trace)
+            defer { Self.killTraced(daemon) }
             let spool = "\(directory)/spool"
             while !FileManager.default.fileExists(atPath: "\(spool)/done") {
                 try await Task.sleep(for: .milliseconds(20))
@@ -91,17 +100,8 @@ struct DurabilityTests {
                 )
             }
             let trace = "\(directory)/strace.log"
-            let daemon = try ChildDaemon(
-                config: "\(directory)/config.toml",
-                logPath: "\(directory)/daemon.log",
-                executable: Self.strace,
-                arguments: ["-f", "-y", "-e", "trace=fdatasync,fsync,syncfs", "-o", trace, ChildDaemon.executable]
-                    + ChildDaemon.daemonArguments
-            )
-            defer {
-                for child in Self.children(of: daemon.pid) { kill(child, SIGKILL) }
-                daemon.signal(SIGKILL)
-            }
+            let daemon = try Self.tracedDaemon(directory, calls: "fdatasync,fsync,syncfs", trace: trace)
+            defer { Self.killTraced(daemon) }
             let deadline = ContinuousClock.now + .seconds(60)
             while (try? FileManager.default.contentsOfDirectory(atPath: "\(spool)/done"))?.count ?? 0 < 2 * count {
                 guard ContinuousClock.now < deadline else {

@@ -144,8 +144,11 @@ struct PowerCutTests {
             && finished.filter { $0.hasSuffix(".result") || $0.hasSuffix(".error") }.count == count
     }
 
-    @Test("the model: an unsynced write, entry and rename are gone after the cut; synced ones stay")
-    func shimModel() throws {
+    /// Runs `script` (sh, from a new root holding a/ and b/ and `files`) under the shim, then puts the root
+    /// back as a power cut at the script's end would leave it; returns the files under the root then, and what
+    /// the restore undid.
+    static func cutAfter(_ script: String, files: [String: String]) throws -> (read: [String: String], undone: [String])
+    {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("powercut-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -153,70 +156,64 @@ struct PowerCutTests {
         let logFolder = "\(directory)/cut"
         try FileManager.default.createDirectory(atPath: "\(root)/a", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(root)/b", withIntermediateDirectories: true)
-        try "old".write(toFile: "\(root)/a/kept", atomically: false, encoding: .utf8)
-        try "old".write(toFile: "\(root)/a/moved", atomically: false, encoding: .utf8)
+        for (path, text) in files { try text.write(toFile: "\(root)/\(path)", atomically: false, encoding: .utf8) }
         try PowerCut.prepare(logFolder: logFolder, root: root)
-        // A shell under the shim: writes a file and syncs it and its folder; overwrites another without a sync;
-        // makes an entry it never syncs; renames a file into a folder it does not sync.
-        let script = """
-            cd \(root)
-            printf new > a/synced && sync a/synced && sync a
-            printf new > a/kept
-            printf lost > b/unsynced
-            mv a/moved b/moved
-            """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
+        process.arguments = ["-c", "cd \(root)\n" + script]
         process.environment = try PowerCut.environment(root: root, logFolder: logFolder, at: nil)
         try process.run()
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
-        #expect(FileManager.default.fileExists(atPath: "\(root)/b/unsynced"))
         let undone = try PowerCut.restore(logFolder: logFolder)
-        let read = { (path: String) in try? String(contentsOfFile: "\(root)/\(path)", encoding: .utf8) }
-        #expect(read("a/synced") == "new", "\(undone)")
-        #expect(read("a/kept") == "old", "\(undone)")
-        #expect(read("b/unsynced") == nil, "\(undone)")
-        #expect(read("a/moved") == "old", "\(undone)")
-        #expect(read("b/moved") == nil, "\(undone)")
+        var read: [String: String] = [:]
+        for folder in ["a", "b"] {
+            for name in try FileManager.default.contentsOfDirectory(atPath: "\(root)/\(folder)") {
+                read["\(folder)/\(name)"] = try String(contentsOfFile: "\(root)/\(folder)/\(name)", encoding: .utf8)
+            }
+        }
+        return (read, undone)
+    }
+
+    @Test("the model: an unsynced write, entry and rename are gone after the cut; synced ones stay")
+    func shimModel() throws {
+        // Writes a file and syncs it and its folder; overwrites another without a sync; makes an entry it never
+        // syncs; renames a file into a folder it does not sync.
+        let (read, undone) = try Self.cutAfter(
+            """
+            printf new > a/synced && sync a/synced && sync a
+            printf new > a/kept
+            printf lost > b/unsynced
+            mv a/moved b/moved
+            """,
+            files: ["a/kept": "old", "a/moved": "old"]
+        )
+        #expect(read["a/synced"] == "new", "\(undone)")
+        #expect(read["a/kept"] == "old", "\(undone)")
+        #expect(read["b/unsynced"] == nil, "\(undone)")
+        #expect(read["a/moved"] == "old", "\(undone)")
+        #expect(read["b/moved"] == nil, "\(undone)")
     }
 
     @Test("the model: a syncfs of the root's filesystem keeps every write and entry made before it, none after")
     func shimModelSyncfs() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("powercut-\(UUID().uuidString)")
-            .path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
-        let root = "\(directory)/world"
-        let logFolder = "\(directory)/cut"
-        try FileManager.default.createDirectory(atPath: "\(root)/a", withIntermediateDirectories: true)
-        try FileManager.default.createDirectory(atPath: "\(root)/b", withIntermediateDirectories: true)
-        try "old".write(toFile: "\(root)/a/kept", atomically: false, encoding: .utf8)
-        try PowerCut.prepare(logFolder: logFolder, root: root)
         // `sync -f` is syncfs(2). The shim keeps its list of unsynced files per process, as the daemon is one: the
         // write after the sync comes from a new process, which has not written the file before.
-        let script = """
-            cd \(root)
+        let (read, undone) = try Self.cutAfter(
+            """
             printf new > a/kept
             printf made > b/made
             mv a/kept b/kept
             sync -f a
             printf lost > b/after
             sh -c 'printf newer > b/kept'
-            """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", script]
-        process.environment = try PowerCut.environment(root: root, logFolder: logFolder, at: nil)
-        try process.run()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        let undone = try PowerCut.restore(logFolder: logFolder)
-        let read = { (path: String) in try? String(contentsOfFile: "\(root)/\(path)", encoding: .utf8) }
-        #expect(read("b/made") == "made", "\(undone)")
-        #expect(read("b/kept") == "new", "\(undone)")
-        #expect(read("a/kept") == nil, "\(undone)")
-        #expect(read("b/after") == nil, "\(undone)")
+            """,
+            files: ["a/kept": "old"]
+        )
+        #expect(read["b/made"] == "made", "\(undone)")
+        #expect(read["b/kept"] == "new", "\(undone)")
+        #expect(read["a/kept"] == nil, "\(undone)")
+        #expect(read["b/after"] == nil, "\(undone)")
     }
 
     @Test("a power cut before any sync point of the run and of its recovery: same levels, nothing twice")
