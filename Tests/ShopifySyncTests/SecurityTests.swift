@@ -89,12 +89,12 @@ struct SecurityTests {
             try await StoreLifecycleTests.waitFor("the spool folders") {
                 FileManager.default.fileExists(atPath: "\(spool)/failed")
             }
-            try DaemonSystemdTests.drop(directory, "good.json", movement("g-1", "receipt", [("A-1", nil, 1)]))
+            // The mode is set before the file appears in pending/: the daemon may claim it at once.
+            let hidden = "\(spool)/pending/.good.json"
+            try movement("g-1", "receipt", [("A-1", nil, 1)]).write(toFile: hidden, atomically: false, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o664], ofItemAtPath: hidden)
+            #expect(rename(hidden, "\(spool)/pending/good.json") == 0)
             try DaemonSystemdTests.drop(directory, "bad.json", "{")
-            try FileManager.default.setAttributes(
-                [.posixPermissions: 0o664],
-                ofItemAtPath: "\(spool)/pending/good.json"
-            )
             try await StoreLifecycleTests.waitFor("both files to finish") {
                 FileManager.default.fileExists(atPath: "\(spool)/done/good.json.result")
                     && FileManager.default.fileExists(atPath: "\(spool)/failed/bad.json.error")

@@ -209,11 +209,11 @@ struct WritebackTests {
 
     @Test("a movement dropped while the next call waits for the bucket goes in that call, not in a later one")
     func waitForTheBucketBeforePlanning() async throws {
-        // 13 points a call from a bucket of 20 restoring 10 a second: after the first call the next one waits
-        // about 0.6 s.
+        // 13 points a call from a bucket of 20 restoring 1 a second: after the first call the next one waits
+        // about 6 s, long enough for both files to be recorded however loaded the machine is.
         func slowBucket(_ options: inout SimulatorOptions) {
             options.bucket = 20
-            options.restoreRate = 10
+            options.restoreRate = 1
         }
         try await withEngine(simulatorOptions: slowBucket) { world in
             _ = try await world.run("first.json", movement("first", "receipt", [("TEE-RED-S", "WH1", 1)]))
