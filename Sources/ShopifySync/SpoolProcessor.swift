@@ -120,12 +120,12 @@ final class SpoolProcessor: Sendable {
         return object is [String: Any]
     }
 
-    /// Whether `bytes` are a whole report of `record`.
+    /// Whether `bytes` are a whole report of `record` (its id and outcome: a duplicate of it has the same id).
     private static func isReport(_ bytes: [UInt8]?, of record: RequestRecord) -> Bool {
         guard let bytes, let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
             return false
         }
-        return object["id"] as? String == record.id
+        return object["id"] as? String == record.id && object["outcome"] as? String == (record.outcome ?? "applied")
     }
 
     // MARK: - Report durability

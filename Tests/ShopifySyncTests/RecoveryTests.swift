@@ -50,3 +50,32 @@ struct RecoveryTests {
         }
     }
 }
+
+extension RecoveryTests {
+    @Test("a report a power cut left empty is rewritten at start, even beside a whole duplicate report of its id")
+    func emptyReportIsRewrittenBesideADuplicate() async throws {
+        try await WorkerSeamTests.withWorld { runtime, processor, simulator, directory in
+            let done = "\(directory)/spool/done"
+            try WorkerSeamTests.drop(directory, "r1", delta: 2)
+            try processor.scan()
+            await StoreWorker(store: "main", runtime: runtime).run(wakes: WorkerSeamTests.wakes(1))
+            try processor.finishCompleted()
+            // The WMS drops the same file again: a duplicate, finished as r1.json.1 with a report of the same id.
+            try WorkerSeamTests.drop(directory, "r1", delta: 2)
+            try processor.scan()
+            let duplicate = try String(contentsOfFile: "\(done)/r1.json.1.result", encoding: .utf8)
+            #expect(duplicate.contains("\"duplicate\""))
+            // The power cut came before the filesystem sync: r1.json's report is empty on disk.
+            try Data().write(to: URL(fileURLWithPath: "\(done)/r1.json.result"))
+            try processor.recover()
+            let report =
+                try JSONSerialization.jsonObject(
+                    with: try Data(contentsOf: URL(fileURLWithPath: "\(done)/r1.json.result"))
+                ) as? [String: Any]
+            #expect(report?["outcome"] as? String == "applied")
+            #expect(report?["id"] as? String == "r1")
+            #expect(await WorkerSeamTests.level(simulator) == 7)
+            #expect(try runtime.state.unsyncedReports().isEmpty)
+        }
+    }
+}
