@@ -46,8 +46,8 @@ extension StoreWorker {
         case paged
     }
 
-    /// How many open set lines make a bulk read worth it (four paged reads' worth).
-    static let bulkReadThreshold = 1_000
+    /// How many open set lines make a bulk read worth it (four paged reads' worth); see ``bulkReadThreshold``.
+    static let defaultBulkReadThreshold = 1_000
     /// How often a running bulk read is polled at most (one point a poll): first after a quarter second, then
     /// twice as long each time up to a second, so that a short read is not waited for.
     static let bulkPollInterval = Duration.seconds(1)
@@ -57,6 +57,8 @@ extension StoreWorker {
     /// How long the worker reads with paged reads after the shop denied bulk operations, or one failed.
     static let bulkDeniedPause = Duration.seconds(3_600)
     static let bulkFailedPause = Duration.seconds(300)
+    /// How long a bulk read may run before the sets stop waiting for it and read with paged reads.
+    static let bulkReadPatience = Duration.seconds(1_800)
 
     /// Where the sets read their levels, starting, polling or fetching a bulk read as needed.
     func setLevels(_ api: any InventoryAPI, openSetLines: Int, _ progress: inout Progress) async throws -> SetLevels {
@@ -71,7 +73,7 @@ extension StoreWorker {
             return try await poll(api, id: id, started: started, interval: interval, &progress)
         case .idle, .ready, .unavailable:
             progress.bulkRead = .idle
-            guard openSetLines >= Self.bulkReadThreshold else { return .paged }
+            guard openSetLines >= bulkReadThreshold else { return .paged }
             return try await startBulkRead(api, openSetLines: openSetLines, &progress)
         }
     }
@@ -124,12 +126,33 @@ extension StoreWorker {
         interval: Duration,
         _ progress: inout Progress
     ) async throws -> SetLevels {
-        let state = try await call(
-            api,
-            cost: ShopifyDocuments.estimatedCost(.bulkOperation),
-            background: true,
-            &progress
-        ) { try await $0.bulkOperation(id: id) }
+        guard runtime.monotonicNow() - started < Self.bulkReadPatience else {
+            fallBack(
+                "bulk operation \(id) is still not done after \(Self.bulkReadPatience)",
+                code: "TIMEOUT",
+                pause: Self.bulkFailedPause,
+                &progress
+            )
+            return .paged
+        }
+        let state: BulkOperationState
+        do {
+            state = try await call(
+                api,
+                cost: ShopifyDocuments.estimatedCost(.bulkOperation),
+                background: true,
+                &progress
+            ) { try await $0.bulkOperation(id: id) }
+        } catch let failure as CallFailure where !failure.error.isRetryable {
+            // Shopify does not know the operation (or refuses the poll): asking again would not change that.
+            fallBack(
+                "bulk operation \(id) cannot be polled (\(failure.error))",
+                code: failure.error.shopifyCode ?? "\(failure.error.code)",
+                pause: Self.bulkFailedPause,
+                &progress
+            )
+            return .paged
+        }
         progress.observe(state.cost, at: runtime.monotonicNow())
         switch state.status {
         case .completed:

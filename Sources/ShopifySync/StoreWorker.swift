@@ -18,6 +18,8 @@ struct StoreWorker: Service, Sendable {
     let runtime: SyncRuntime
     /// How long an idle worker sleeps before it looks again without being rung.
     var idleTimeout: Duration = .seconds(5)
+    /// How many open set lines make the worker read on_hand through a bulk operation.
+    var bulkReadThreshold = StoreWorker.defaultBulkReadThreshold
     /// How long a SKU lookup miss is trusted before it is asked again.
     static let lookupMissTTL: Double = 3600
 

@@ -1,4 +1,5 @@
 import Foundation
+import ShopifyAPI
 import ShopifySimulator
 import Testing
 
@@ -120,6 +121,70 @@ struct BulkReadTests {
             }
             #expect(stale.count == 1)
             #expect(await world.calls("nodes").count == 1, "only the stale item is read again, singly")
+        }
+    }
+}
+
+/// A store whose bulk operations start but can never be polled (Shopify no longer knows them): every other call
+/// goes to the real client.
+struct UnpollableBulkAPI: InventoryAPI {
+    let base: any InventoryAPI
+
+    func adjustQuantities(_ request: AdjustRequest) async throws(ShopifyError) -> MutationResult {
+        try await base.adjustQuantities(request)
+    }
+    func setQuantities(_ request: SetRequest) async throws(ShopifyError) -> MutationResult {
+        try await base.setQuantities(request)
+    }
+    func sendWrite(_ write: InventoryWrite, body: [UInt8]) async throws(ShopifyError) -> MutationResult {
+        try await base.sendWrite(write, body: body)
+    }
+    func onHand(items: [String], locationID: String) async throws(ShopifyError) -> OnHandResult {
+        try await base.onHand(items: items, locationID: locationID)
+    }
+    func lookupSKU(_ sku: String) async throws(ShopifyError) -> SKULookupResult { try await base.lookupSKU(sku) }
+    func shopName() async throws(ShopifyError) -> String { try await base.shopName() }
+    func startBulkQuery(_ query: String) async throws(ShopifyError) -> BulkOperationStart {
+        try await base.startBulkQuery(query)
+    }
+    func bulkOperation(id: String) async throws(ShopifyError) -> BulkOperationState {
+        throw ShopifyError(code: .graphQL, message: "Invalid id: \(id)", shopifyCode: "NOT_FOUND")
+    }
+    func download(url: String) async throws(ShopifyError) -> [UInt8] { try await base.download(url: url) }
+}
+
+extension BulkReadTests {
+    @Test("a bulk read that cannot be polled falls back to paged reads instead of keeping the sets waiting")
+    func unpollableFallsBack() async throws {
+        try await DaemonSystemdTests.withWorld(skus: ["A-1", "GONE"]) { simulator, directory in
+            let clock = ManualClock()
+            let runtime = try ServiceSeamTests.runtime(
+                directory,
+                clients: { config in StoreClients.make(for: config).mapValues { UnpollableBulkAPI(base: $0) } },
+                monotonicNow: { clock.now }
+            )
+            let processor = SpoolProcessor(runtime: runtime)
+            try BulkSyncTests.bulk("hard-u", store: "main", scope: "all", [("A-1", nil, 9)])
+                .write(toFile: "\(directory)/spool/pending/hard.json", atomically: true, encoding: .utf8)
+            try processor.scan()
+            var worker = StoreWorker(store: "main", runtime: runtime)
+            worker.bulkReadThreshold = 1
+            // The first turn starts the bulk read and waits for it; the second, once the poll is due, cannot
+            // poll it.
+            await worker.run(
+                wakes: ScriptedWakes([
+                    {},
+                    {
+                        #expect(
+                            await simulator.state.calls().filter { $0.rootField == "bulkOperationRunQuery" }.count == 1
+                        )
+                        #expect(await WorkerSeamTests.level(simulator) == 5, "the set waited for the bulk read")
+                        clock.advance(by: .seconds(1))
+                    },
+                ])
+            )
+            #expect(await simulator.state.calls().contains { $0.rootField == "nodes" })
+            #expect(await WorkerSeamTests.level(simulator) == 9)
         }
     }
 }
