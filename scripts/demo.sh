@@ -94,6 +94,10 @@ echo "== drift report before the bulk sync (exit 1 means drift)"
 "$bin/shopify-sync" drift --config "$config" --csv "$run/snapshot.csv" --store main || echo "(exit $?)"
 echo
 echo "== bulk sync from the snapshot"
+# The snapshot describes the stock after every movement above (its figures include them), so it is taken now:
+# bulk-sync reads its as_of from the file's time, and a copy made at the start would date it before those
+# movements, which the snapshot rule would then add on top.
+touch "$run/snapshot.csv"
 "$bin/shopify-sync" bulk-sync --config "$config" --csv "$run/snapshot.csv" --store main
 wait_drained
 for f in "$run"/spool/done/bulk-*.result; do
