@@ -84,7 +84,7 @@ extension Spool {
         let base = Self.finishedBaseName(item.name, suffixLength: suffix.utf8.count)
         var report = try self.writeTemporary(name: base + suffix, contents: item.report, sync: syncReport)
         for attempt in 0..<10_000 {
-            let candidate = attempt == 0 ? base : "\(base).\(attempt)"
+            let candidate = Self.collisionName(base, attempt)
             let target = self.path(item.to, candidate)
             let reportTarget = self.path(item.to, candidate + suffix)
             do {
@@ -143,7 +143,7 @@ extension Spool {
         let base = Self.finishedBaseName(name, suffixLength: suffix.utf8.count)
         var copies: [FinishedCopy] = []
         for attempt in 0..<10_000 {
-            let candidate = attempt == 0 ? base : "\(base).\(attempt)"
+            let candidate = Self.collisionName(base, attempt)
             let request = self.path(folder, candidate)
             let report = self.path(folder, candidate + suffix)
             let requestExists: Bool
@@ -170,13 +170,8 @@ extension Spool {
         try self.checkEntryName(finalName + suffix, in: folder)
         let temporary = try self.writeTemporary(name: finalName + suffix, contents: contents)
         let target = self.path(folder, finalName + suffix)
-        let renamed: Result<Void, Errno> = temporary.withPlatformString { from in
-            target.withPlatformString { to in
-                Result { () throws(Errno) in _ = try Sys.retrying { Glibc.rename(from, to) } }
-            }
-        }
         do {
-            try renamed.get()
+            try Sys.rename(temporary, target)
         } catch {
             self.discardReport(temporary)
             throw SpoolError(.rename, target, error)
@@ -188,6 +183,7 @@ extension Spool {
         do {
             let fd = try FileDescriptor.open(path, .readOnly, options: [.noFollow, .closeOnExec])
             defer { _ = try? fd.close() }
+            // Unlike a request, a report has no size limit: a hard sync's lists every item.
             var bytes: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 64 << 10)
             while true {
@@ -198,6 +194,11 @@ extension Spool {
         } catch {
             throw SpoolError(.read, path, error as? Errno)
         }
+    }
+
+    /// NAME, then NAME.1, NAME.2, ...: the names a request may finish under, in the order they are tried.
+    static func collisionName(_ base: String, _ attempt: Int) -> String {
+        attempt == 0 ? base : "\(base).\(attempt)"
     }
 
     /// Removes a report whose request could not follow it.

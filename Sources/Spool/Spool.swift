@@ -185,7 +185,7 @@ public struct Spool: Sendable {
         let base = "~undecodable-" + Self.hex(rawName.prefix(100))
         let folder = self.path(.pending).string
         for attempt in 0..<100 {
-            let name = attempt == 0 ? base : "\(base).\(attempt)"
+            let name = Self.collisionName(base, attempt)
             let from = Array(folder.utf8CString.dropLast()) + [0x2F] + rawName + [0]
             let to = Array((folder + "/" + name).utf8CString)
             do {

@@ -35,6 +35,16 @@ enum Sys {
         try result.get()
     }
 
+    /// Renames `from` to `to`, replacing `to` when it exists (rename(2), atomic).
+    static func rename(_ from: FilePath, _ to: FilePath) throws(Errno) {
+        let result: Result<Void, Errno> = from.withPlatformString { fromPointer in
+            to.withPlatformString { toPointer in
+                Result { () throws(Errno) in _ = try retrying { Glibc.rename(fromPointer, toPointer) } }
+            }
+        }
+        try result.get()
+    }
+
     static func fsync(_ fd: FileDescriptor) throws(Errno) {
         _ = try retrying { Glibc.fsync(fd.rawValue) }
     }
