@@ -257,19 +257,22 @@ extension StateStore {
     @discardableResult
     public func markReportsSynced(except: Set<String> = []) throws -> Int {
         try pool.write { db in
-            if except.isEmpty {
-                try db.execute(sql: "UPDATE requests SET report_unsynced = 0 WHERE report_unsynced = 1")
-            } else {
-                let kept = Array(except)
+            try db.execute(sql: "UPDATE requests SET report_unsynced = 0 WHERE report_unsynced = 1")
+            var cleared = db.changesCount
+            // The kept ones are marked again, 500 ids a statement (however many files a disk fault holds back).
+            let kept = Array(except)
+            for start in stride(from: 0, to: kept.count, by: 500) {
+                let ids = Array(kept[start..<min(start + 500, kept.count)])
                 try db.execute(
                     sql: """
-                        UPDATE requests SET report_unsynced = 0
-                        WHERE report_unsynced = 1 AND id NOT IN (\(databaseQuestionMarks(count: kept.count)))
+                        UPDATE requests SET report_unsynced = 1
+                        WHERE id IN (\(databaseQuestionMarks(count: ids.count))) AND status != 'active'
                         """,
-                    arguments: StatementArguments(kept)
+                    arguments: StatementArguments(ids)
                 )
+                cleared -= db.changesCount
             }
-            return db.changesCount
+            return cleared
         }
     }
 
@@ -296,13 +299,7 @@ extension StateStore {
 
     /// Every line of a request, in line then store order.
     public func lines(requestID: String) throws -> [LineRecord] {
-        try pool.read { db in
-            try Self.fetchLines(
-                db,
-                sql: "SELECT * FROM lines WHERE request_id = ? ORDER BY line, store",
-                arguments: [requestID]
-            )
-        }
+        try lines(requestIDs: [requestID])[requestID] ?? []
     }
 
     /// Removes requests finished as done before `cutoff`, with their lines, in one transaction; returns how many.
