@@ -84,18 +84,24 @@ final class SpoolProcessor: Sendable {
             }
         }
         record(unfinished)
-        try repairReports()
-        try syncReports(always: true)
+        // The marks left by the run before are cleared by one filesystem sync; with none, and nothing finished
+        // above, there is nothing to sync.
+        let marked = try repairReports()
+        try syncReports(always: marked > 0)
     }
 
     /// Checks the reports a crash may have caught before the filesystem sync (the ledger marks them) and
-    /// rewrites from the ledger, durably, each one that is missing, empty or cut short.
-    private func repairReports() throws {
-        for record in try state.unsyncedReports() {
+    /// rewrites from the ledger, durably, each one that is missing, empty or cut short; returns how many are
+    /// marked.
+    private func repairReports() throws -> Int {
+        let marked = try state.unsyncedReports()
+        for record in marked {
             let folder: SpoolFolder = record.status == .failed ? .failed : .done
-            let copies = try spool.finishedCopies(of: record.spoolFile, in: folder)
+            let copies = try spool.finishedCopies(of: record.spoolFile, in: folder).map {
+                (copy: $0, report: $0.report.flatMap(Self.reportObject))
+            }
             guard !copies.contains(where: { Self.isReport($0.report, of: record) }),
-                let damaged = copies.last(where: { !Self.isWholeReport($0.report) })
+                let damaged = copies.last(where: { $0.report == nil })?.copy
             else { continue }
             let report = Self.report(
                 record,
@@ -112,20 +118,18 @@ final class SpoolProcessor: Sendable {
                 ]
             )
         }
+        return marked.count
     }
 
-    /// Whether `bytes` are a whole report (a JSON object).
-    private static func isWholeReport(_ bytes: [UInt8]?) -> Bool {
-        guard let bytes, let object = try? JSONSerialization.jsonObject(with: Data(bytes)) else { return false }
-        return object is [String: Any]
+    /// A report's JSON object; nil when the bytes are not a whole one (empty or cut short).
+    private static func reportObject(_ bytes: [UInt8]) -> [String: Any]? {
+        try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any]
     }
 
-    /// Whether `bytes` are a whole report of `record` (its id and outcome: a duplicate of it has the same id).
-    private static func isReport(_ bytes: [UInt8]?, of record: RequestRecord) -> Bool {
-        guard let bytes, let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else {
-            return false
-        }
-        return object["id"] as? String == record.id && object["outcome"] as? String == (record.outcome ?? "applied")
+    /// Whether `report` is `record`'s (its id and outcome: a duplicate of it has the same id).
+    private static func isReport(_ report: [String: Any]?, of record: RequestRecord) -> Bool {
+        guard let report else { return false }
+        return report["id"] as? String == record.id && report["outcome"] as? String == (record.outcome ?? "applied")
     }
 
     // MARK: - Report durability
